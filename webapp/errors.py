@@ -1,0 +1,61 @@
+"""Errors mapped to HTTP in one place: JSON for the data paths, a small HTML page for the rest."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+#: Paths whose clients are programs: they get JSON error bodies.
+API_PREFIXES = ("/downloads/", "/ogc", "/api/")
+
+
+class ApiError(Exception):
+    """A client error with a machine-readable code and the parameter at fault."""
+
+    def __init__(self, status: int, code: str, description: str, **extra: object) -> None:
+        super().__init__(description)
+        self.status, self.code, self.description, self.extra = status, code, description, extra
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def _json(status: int, code: str, description: str, **extra: object) -> Response:
+    body = json.dumps({"code": code, "description": description, **extra}, ensure_ascii=False)
+    return Response(body, status=status, mimetype="application/json")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        if _wants_json():
+            return _json(exc.status, exc.code, exc.description, **exc.extra)
+        return _page(exc.status, exc.description)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if _wants_json():
+            return _json(
+                exc.code or 500, (exc.name or "error").replace(" ", ""), exc.description or ""
+            )
+        return _page(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.path)
+        err = InternalServerError()
+        if _wants_json():
+            return _json(500, "InternalServerError", "The server failed; the error is logged.")
+        return _page(500, err.description)
+
+
+def _page(status: int, message: str) -> Response:
+    html = render_template("error.html", status=status, message=message)
+    return Response(html, status=status, mimetype="text/html")
