@@ -1,0 +1,51 @@
+"""The wanbei-map command: help, validate, and serve refusing invalid data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import set_cell
+from webapp.cli import main
+
+EXE = [sys.executable, "-m", "webapp.cli"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["validate", "--help"]])
+def test_help(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: wanbei-map" in out
+
+
+def test_validate_ok(data_copy, capsys):
+    assert main(["validate", str(data_copy)]) == 0
+    assert "valid (39 places, 15 pairings" in capsys.readouterr().out
+
+
+def test_validate_lists_every_problem_and_fails(data_copy, capsys):
+    r1 = set_cell(data_copy / "places.csv", "adcode", "340300", "level", "town")
+    r2 = set_cell(data_copy / "projects.csv", "id", "PR-ningbo-bengbu-yusheng", "year", "20x2")
+    assert main(["validate", str(data_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "2 problem(s) in the data" in err
+    assert f"places.csv, row {r1}, column level: 'town' is not allowed" in err
+    assert f"projects.csv, row {r2}, column year: '20x2' is not a whole number" in err
+
+
+def test_serve_refuses_invalid_data(data_copy):
+    set_cell(data_copy / "parks.csv", "id", "PK-ningbo-bengbu", "status", "open")
+    out = subprocess.run(
+        [*EXE, "serve", "--data", str(data_copy), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "column status: 'open' is not allowed" in out.stderr
+    assert "The server did not start" in out.stderr
+    assert "Traceback" not in out.stderr
