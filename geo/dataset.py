@@ -351,9 +351,13 @@ def build_layers(
         "projects": _sited(t["projects"], seats, names, t["pairings"]),
         "partnerships": _partnerships(t, seats),
         "corridor": _corridor(t["corridor"], seats, names),
-        "boundaries": boundaries.assign(id=boundaries["adcode"])[
+        # provinces first, so that prefectures and counties are drawn on top of them
+        "boundaries": boundaries.assign(
+            id=boundaries["adcode"], _rank=boundaries["level"].map(BOUNDARY_LEVELS.index)
+        )
+        .sort_values(["_rank", "adcode"], ignore_index=True)[
             ["id", *BOUNDARY_PROPERTIES, "geometry"]
-        ].sort_values(["level", "adcode"], ignore_index=True),
+        ],
     }
     return {k: _id_first(layers[k]) for k in LAYER_IDS}
 
@@ -450,6 +454,7 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "confidence": r.confidence,
                 "source": r.source,
                 "note": r.note,
+                "updated": r.updated,
             }
         )
         geoms.append(Point(seats[r.adcode]))
@@ -468,6 +473,7 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "confidence": r.confidence,
                 "source": r.source,
                 "note": r.note,
+                "updated": r.updated,
             }
         )
         geoms.append(geodesic_line(seats[origin], seats[r.adcode]))
