@@ -1,0 +1,74 @@
+"""Text from data is always text: a copy of the data whose every free-text cell carries HTML and
+script payloads is drawn, every popup and tooltip is opened, and nothing runs or is injected."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.schema import TABLES
+from tests.conftest import LiveServer
+from tests.helpers import read_rows, write_rows
+from webapp import create_app
+
+pytestmark = pytest.mark.browser
+
+PAYLOAD = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+           '"><svg onload="window.__xss=3"></svg>javascript:window.__xss=4')
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    import shutil
+
+    from webapp import DEFAULT_DATA_DIR
+
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.md"))
+    for table in TABLES.values():
+        free_text = [c.name for c in table.columns
+                     if c.kind in ("text", "source") and not c.allowed]
+        header, rows = read_rows(data / table.filename)
+        for row in rows:
+            for col in free_text:
+                if col in ("name_zh", "helping_name", "helped_name"):
+                    row[col] = row[col] + PAYLOAD  # keep names distinguishable
+                else:
+                    row[col] = PAYLOAD
+        write_rows(data / table.filename, header, rows)
+    app = create_app({"TESTING": True, "DATA_DIR": str(data)})
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_payloads_show_as_text_and_never_run(page, hostile_server):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server.url + "/")
+    page.wait_for_selector("html[data-wanbei-ready='1']", timeout=20_000)
+    opened = page.evaluate("""async () => {
+        const map = Object.values(window).find(v => v instanceof L.Map);
+        const texts = [];
+        const layers = [];
+        map.eachLayer(l => { if (l.feature && l.getPopup && l.getPopup()) layers.push(l); });
+        for (const l of layers) {
+            l.openPopup();
+            await new Promise(r => setTimeout(r, 0));
+            texts.push(document.querySelector('.leaflet-popup-content').textContent);
+            l.closePopup();
+            if (l.getTooltip()) { l.openTooltip(); l.closeTooltip(); }
+        }
+        return texts;
+    }""")
+    assert len(opened) > 100, "every feature's popup was opened"
+    missing = [t[:80] for t in opened if PAYLOAD not in t and "行政区划(底图)" not in t]
+    assert missing == [], "the payload shows literally, as text"
+    injected = page.evaluate("""() => ({
+        xss: window.__xss === undefined ? null : window.__xss,
+        imgs: document.querySelectorAll('img[src="x"]').length,
+        inlineScripts: [...document.scripts].filter(s => !s.src).length,
+        svgOnload: document.querySelectorAll('svg[onload]').length,
+        jsLinks: document.querySelectorAll('a[href^="javascript:"]').length,
+    })""")
+    assert injected == {"xss": None, "imgs": 0, "inlineScripts": 0, "svgOnload": 0,
+                        "jsLinks": 0}
+    assert dialogs == []
