@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import errors, state, views
+from webapp import errors, portal, state, views
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -28,5 +28,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     state.init_app(app)
     errors.register(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(portal.bp)
     app.after_request(views.security_headers)
     return app

@@ -37,7 +37,9 @@ def register(app: Flask) -> None:
     def api_error(exc: ApiError) -> Response:
         if _wants_json():
             return _json(exc.status, exc.code, exc.description, **exc.extra)
-        return _page(exc.status, exc.description)
+        param = exc.extra.get("parameter")
+        return _page(exc.status, f"{exc.description} (parameter: {param})" if param
+                     else exc.description)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
