@@ -42,6 +42,7 @@ def test_english(client):
     assert '<html lang="en">' in html
     assert "Ningbo–Bengbu Industrial Cooperation Park" in html
     assert "Co-built parks" in html and "English name" not in html
+    assert "<h1>The pairing programme in tables</h1>" in html  # from the en message catalog
 
 
 def test_traditional_from_accept_language_is_converted_by_opencc(client):
@@ -51,6 +52,17 @@ def test_traditional_from_accept_language_is_converted_by_opencc(client):
     assert to_traditional("甬蚌产业合作园区") == "甬蚌產業合作園區"
     assert "甬蚌產業合作園區" in html and "甬蚌产业合作园区" not in html
     assert "Accept-Language" in r.headers["Vary"]
+    assert "<h1>結對合作一覽表</h1>" in html  # the zh_Hant catalog, filled by OpenCC
+
+
+def test_message_catalogs_are_complete_and_current():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "scripts/i18n.py", "--check"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_query_parameter_beats_accept_language(client):

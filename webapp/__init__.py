@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import errors, portal, state, views
+from webapp import errors, i18n, portal, state, views
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     state.init_app(app)
     errors.register(app)
+    i18n.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(portal.bp)
     app.after_request(views.security_headers)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Flask, request
+from flask_babel import Babel
 
 from layers.i18n import DEFAULT_LANG, LANGS, Lang, check_lang
 from webapp.errors import ApiError
@@ -33,4 +34,20 @@ def request_lang() -> Lang:
     return _ACCEPT.get(best, DEFAULT_LANG) if best else DEFAULT_LANG  # type: ignore[return-value]
 
 
-__all__ = ["LANGS", "request_lang"]
+#: Our language tags and the Babel locales of the message catalogs in webapp/translations/.
+LOCALES = {"zh-Hans": "zh_Hans", "en": "en", "zh-Hant": "zh_Hant"}
+
+
+def _locale() -> str:
+    try:
+        return LOCALES[request_lang()]
+    except ApiError:  # a bad ?lang= is reported by the view; its error page is in Chinese
+        return LOCALES[DEFAULT_LANG]
+
+
+def init_app(app: Flask) -> None:
+    """Message catalogs for the interface (Flask-Babel); the source language is zh-Hans."""
+    Babel(app, default_locale=LOCALES[DEFAULT_LANG], locale_selector=_locale)
+
+
+__all__ = ["LANGS", "LOCALES", "init_app", "request_lang"]

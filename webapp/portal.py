@@ -20,29 +20,6 @@ def _vary(response):
     return response
 
 
-UI = {  # interface text: Simplified Chinese and English; Traditional is converted by OpenCC
-    "table_title": ("结对合作一览表", "The pairing programme in tables"),
-    "intro": (
-        "沪苏浙城市结对合作帮扶皖北城市:结对关系、共建园区与合作项目。每行注明来源。",
-        "Shanghai, Jiangsu and Zhejiang cities paired with northern Anhui: pairings, "
-        "co-built parks and projects. Every row names its source.",
-    ),
-    "all_pairs": ("全部结对", "All pairs"),
-    "pair": ("结对", "Pair"),
-    "show": ("显示", "Show"),
-    "map": ("查看地图", "Open the map"),
-    "on_map": ("在地图上查看", "Show on the map"),
-    "rows": ("行", "rows"),
-    "none": ("无", "None"),
-    "language": ("语言", "Language"),
-}
-
-
-def ui(lang: str) -> dict[str, str]:
-    """Interface strings in ``lang``."""
-    return {k: text(zh, en, lang) or zh for k, (zh, en) in UI.items()}  # type: ignore[arg-type]
-
-
 @bp.get("/table")
 def tables() -> str:
     """The pairings, parks and projects as tables, filtered by ``pair``."""
@@ -72,7 +49,6 @@ def tables() -> str:
     return render_template(
         "table.html",
         lang=lang,
-        t=ui(lang),
         tables=views,
         pair=pair,
         pairs=options,
