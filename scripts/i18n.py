@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from layers.i18n import to_traditional
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             mo_path.read_bytes() if mo_path.exists() else b"",
         )
         if opts.check:
-            if _strip_dates(current[0]) != _strip_dates(po_bytes) or current[1] != mo_bytes:
+            if _messages(current[0], current[1], locale) != _messages(po_bytes, mo_bytes, locale):
                 print(f"{locale}: catalog is stale; run python scripts/i18n.py")
                 status = 1
             continue
@@ -104,12 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def _strip_dates(po: bytes) -> bytes:
-    return b"\n".join(
-        line
-        for line in po.splitlines()
-        if not line.startswith((b'"POT-Creation-Date', b'"PO-Revision-Date'))
-    )
+def _messages(po: bytes, mo: bytes, locale: str) -> tuple[dict, dict]:
+    """The messages of a .po and a .mo file, without their headers (which carry dates)."""
+    if not po or not mo:
+        return {}, {}
+    po_cat = read_po(io.BytesIO(po), locale=locale)
+    mo_cat = read_mo(io.BytesIO(mo))
+    return ({m.id: m.string for m in po_cat if m.id}, {m.id: m.string for m in mo_cat if m.id})
 
 
 if __name__ == "__main__":
