@@ -56,6 +56,13 @@ _SOURCE = Column(
     required=True,
 )
 _NOTE = Column("note", "text", "free remarks, caveats")
+_UPDATED = Column(
+    "updated",
+    "date",
+    "when the row last changed in this dataset (YYYY-MM-DD): set by `wanbei-map import` on the "
+    "rows it adds or changes; 2026-11-23 on the rows entered with the first release. Not the "
+    "date of the facts: see source",
+)
 _CONFIDENCE = Column(
     "confidence",
     "text",
@@ -113,6 +120,7 @@ PLACES = Table(
         ),
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
@@ -148,6 +156,7 @@ PAIRINGS = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
@@ -196,6 +205,7 @@ PARKS = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
@@ -241,6 +251,7 @@ PROJECTS = Table(
         ),
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
@@ -311,6 +322,7 @@ PARTNERSHIPS = Table(
         ),
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
@@ -331,6 +343,7 @@ CORRIDOR = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _UPDATED,
     ),
 )
 
