@@ -1,0 +1,160 @@
+"""HTTP for the data paths (``/ogc``, ``/downloads``): conditional requests, caching, gzip, CORS.
+
+* Validators: a weak ETag derived from the data version and the request (every data response is
+  a function of both), and Last-Modified from the data files. A matching ``If-None-Match`` or
+  ``If-Modified-Since`` is answered 304 before the body is built.
+* ``Cache-Control: public`` with a short max-age (the data can be reloaded) and
+  ``Vary: Accept, Accept-Encoding``.
+* gzip for bodies over :data:`GZIP_MIN_BYTES` when the client accepts it; the compressed bytes of
+  the most recent large responses are kept, keyed by ETag, so a popular download is compressed
+  once.
+* ``Access-Control-Allow-Origin: *``: the data is public and read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Flask, Request, Response, request
+
+DATA_PREFIXES = ("/ogc", "/downloads/")
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+#: Media types worth compressing (GeoPackage and zip are binary; zip is compressed already).
+COMPRESSIBLE = (
+    "application/json",
+    "application/geo+json",
+    "application/schema+json",
+    "application/vnd.oai.openapi+json",
+    "application/vnd.google-earth.kml+xml",
+    "application/geopackage+sqlite3",
+    "text/",
+)
+_CACHE_ENTRIES = 32
+_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def etag_for(version: str, *parts: str) -> str:
+    """A weak-ETag value for a response that depends only on ``version`` and ``parts``."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (version, *parts):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def request_key(req: Request) -> str:
+    """What a data response depends on besides the data: host, path, query string, Accept."""
+    return "|".join(
+        (req.host, req.script_root, req.path, req.query_string.decode("latin-1"), _accept(req))
+    )
+
+
+def _accept(req: Request) -> str:
+    return req.headers.get("Accept", "")
+
+
+def data_last_modified(source: str) -> dt.datetime:
+    """The latest modification time of the files of a data directory (now, for other stores)."""
+    path = Path(source) if source else None
+    if path is not None and path.is_dir():
+        times = [p.stat().st_mtime for p in path.iterdir() if p.is_file()]
+        if times:
+            stamp = dt.datetime.fromtimestamp(int(max(times)), dt.UTC)
+            return min(stamp, dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def not_modified(etag: str, last_modified: dt.datetime, max_age: int) -> Response | None:
+    """A 304 response if the request's validators match, before any body is built."""
+    fresh = False
+    if request.if_none_match:
+        fresh = request.if_none_match.contains_weak(etag)
+    elif request.if_modified_since is not None:
+        fresh = last_modified <= request.if_modified_since
+    if not fresh:
+        return None
+    response = Response(status=304)
+    return validated(response, etag, last_modified, max_age)
+
+
+def validated(response: Response, etag: str, last_modified: dt.datetime, max_age: int) -> Response:
+    """Set the validators and caching headers on ``response``."""
+    response.set_etag(etag, weak=True)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.vary.update(("Accept", "Accept-Encoding"))
+    return response
+
+
+class _GzipCache:
+    """Compressed bodies of recent large responses, by ETag (bounded in count and bytes)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        with self._lock:
+            if key in self._items or len(body) > _CACHE_BYTES // 4:
+                return
+            self._items[key] = body
+            self._size += len(body)
+            while len(self._items) > _CACHE_ENTRIES or self._size > _CACHE_BYTES:
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
+def _wants_gzip(response: Response) -> bool:
+    if response.status_code != 200 or response.direct_passthrough or response.is_streamed:
+        return False
+    if "Content-Encoding" in response.headers:
+        return False
+    if not response.mimetype.startswith(COMPRESSIBLE):
+        return False
+    if (response.content_length or 0) < GZIP_MIN_BYTES:
+        return False
+    return request.accept_encodings["gzip"] > 0
+
+
+def finish_data_response(response: Response, cache: _GzipCache) -> Response:
+    """CORS on every data response; gzip for large ones the client accepts."""
+    if not request.path.startswith(DATA_PREFIXES):
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    response.vary.add("Accept-Encoding")
+    if not _wants_gzip(response):
+        return response
+    etag, weak = response.get_etag()
+    body = cache.get(etag) if etag else None
+    if body is None:
+        body = gzip.compress(response.get_data(), compresslevel=GZIP_LEVEL, mtime=0)
+        if etag:
+            cache.put(etag, body)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the data-path handling on ``app``."""
+    cache = _GzipCache()
+    app.after_request(lambda response: finish_data_response(response, cache))
