@@ -10,12 +10,12 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constra
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install install-test chromium fonts lint screenshot derive-data lock clean
+.PHONY: run test install install-test chromium postgres fonts lint screenshot derive-data lock clean
 
 run: $(VENV)/.installed
 	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium postgres
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed
@@ -35,6 +35,12 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq chromium; }
+
+# PostgreSQL and PostGIS (Debian's packages) for the PostGIS store. The tests start a throwaway
+# cluster under .cache/ on 127.0.0.1:54329 and stop it when they finish; by hand:
+#   scripts/pg.sh start; export WANBEI_DATABASE_URL=$(scripts/pg.sh url); scripts/pg.sh stop
+postgres:
+	@scripts/pg.sh install
 
 # CJK fonts, so that screenshots show Chinese text.
 fonts:

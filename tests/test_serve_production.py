@@ -1,0 +1,87 @@
+"""`wanbei-map serve --production`: the app under gunicorn, in real worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+WANBEI_MAP = str(Path(sys.executable).parent / "wanbei-map")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("WANBEI_")}
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {timeout} s")
+
+
+def test_production_server_serves_the_map_and_downloads(tmp_path, client):
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [WANBEI_MAP, "serve", "--production", "--port", str(port), "--workers", "2"]
+            + ["--behind-proxy"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env(),
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/", proc)
+        with urllib.request.urlopen(base + "/") as page:
+            assert page.status == 200
+            assert page.headers["Server"] == "gunicorn"
+            assert "沪苏浙城市结对合作帮扶皖北城市" in page.read().decode()
+        with urllib.request.urlopen(base + "/downloads/pairings.geojson") as download:
+            assert download.headers["Content-Type"] == "application/geo+json"
+            assert download.read() == client.get("/downloads/pairings.geojson").data
+        # Behind a proxy that mounts the app at /map/, its URLs carry the prefix.
+        request = urllib.request.Request(base + "/", headers={"X-Forwarded-Prefix": "/map"})
+        with urllib.request.urlopen(request) as page:
+            assert 'src="/map/static/wanbei.js"' in page.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    text = log.read_text()
+    assert code == 0, text
+    assert text.count("Booting worker") == 2, text
+    assert "GET /downloads/pairings.geojson" in text  # the access log
+
+
+def test_production_server_refuses_bad_data(tmp_path):
+    proc = subprocess.run(
+        [WANBEI_MAP, "serve", "--production", "--port", str(free_port()), "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "places.csv: file is missing" in proc.stderr
+    assert "The server did not start" in proc.stderr
+    assert "Booting worker" not in proc.stdout + proc.stderr
