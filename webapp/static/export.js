@@ -1,0 +1,422 @@
+/* export.js — "Export image" and A4 PDF of the current view: wanbei.exporter.
+ *
+ * The PNG is drawn on a canvas, layer by layer, as the map shows it: the basemap's tiles (only
+ * those whose server allows cross-origin use: a tile fetched again with CORS that fails is left
+ * out and the image says so, so the canvas is never tainted), the SVG panes (serialised with their
+ * computed styles, so focus and dimming show), the direction arrows, cluster icons and labels;
+ * then the title, legend (the visible layers), scale bar, data version and date, attribution and
+ * the map-review number (审图号, WANBEI_MAP_REVIEW_NO) at the bottom left.
+ *
+ * The PDF is the same image on an A4 landscape page: a print stylesheet shows only that image,
+ * and the browser's print dialog saves it as PDF.
+ */
+(function (wanbei) {
+  "use strict";
+
+  var state = { map: null, cfg: null };
+  var FONT = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+  var STYLE_PROPS = ["fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-width",
+                     "stroke-dasharray", "stroke-linecap", "stroke-linejoin", "opacity",
+                     "display", "visibility", "fill-rule"];
+
+  function loadImage(src, cors) {
+    return new Promise(function (resolve) {
+      var img = new Image();
+      if (cors) img.crossOrigin = "anonymous";
+      img.onload = function () { resolve(img); };
+      img.onerror = function () { resolve(null); };
+      img.src = src;
+    });
+  }
+
+  function offsetOf(node, origin) {
+    var r = node.getBoundingClientRect();
+    return { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height };
+  }
+
+  function drawTiles(ctx, origin, notes) {
+    var layers = wanbei.basemaps ? wanbei.basemaps.tileLayers() : [];
+    var jobs = [];
+    layers.forEach(function (layer) {
+      var box = layer.getContainer();
+      if (!box) return;
+      box.querySelectorAll("img.leaflet-tile-loaded").forEach(function (tile) {
+        var at = offsetOf(tile, origin);
+        jobs.push(loadImage(tile.src, true).then(function (img) {
+          return { img: img, at: at };
+        }));
+      });
+    });
+    if (layers.length && !jobs.length) notes.push("底图瓦片未能加载,图中无底图");
+    return Promise.all(jobs).then(function (drawn) {
+      var missing = 0;
+      drawn.forEach(function (d) {
+        if (d.img) ctx.drawImage(d.img, d.at.x, d.at.y, d.at.w, d.at.h);
+        else missing += 1;
+      });
+      if (missing) notes.push("底图瓦片服务器不允许跨域导出,图中未含 " + missing + " 块底图瓦片");
+    });
+  }
+
+  function inlineStyles(source, clone) {
+    var from = source.querySelectorAll("path"), to = clone.querySelectorAll("path");
+    for (var i = 0; i < from.length; i++) {
+      var cs = getComputedStyle(from[i]);
+      STYLE_PROPS.forEach(function (p) {
+        var v = cs.getPropertyValue(p);
+        if (v) to[i].setAttribute(p, v);
+      });
+      to[i].removeAttribute("class");
+    }
+  }
+
+  function drawSvgPanes(ctx, origin) {
+    var panes = [".leaflet-basemap-pane svg", ".leaflet-overlay-pane svg"];
+    var jobs = [];
+    panes.forEach(function (sel) {
+      state.map.getContainer().querySelectorAll(sel).forEach(function (svgNode) {
+        if (svgNode.closest(".wb-minimap")) return;
+        var at = offsetOf(svgNode, origin);
+        var clone = svgNode.cloneNode(true);
+        inlineStyles(svgNode, clone);
+        clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+        clone.setAttribute("width", String(at.w));
+        clone.setAttribute("height", String(at.h));
+        clone.removeAttribute("style");
+        var text = new XMLSerializer().serializeToString(clone);
+        var src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+        jobs.push(loadImage(src, false).then(function (img) { return { img: img, at: at }; }));
+      });
+    });
+    return Promise.all(jobs).then(function (drawn) {
+      drawn.forEach(function (d) {
+        if (d.img) ctx.drawImage(d.img, d.at.x, d.at.y, d.at.w, d.at.h);
+      });
+    });
+  }
+
+  function drawMarkers(ctx, origin) {
+    var map = state.map;
+    Object.keys(wanbei.entries).forEach(function (id) {
+      var entry = wanbei.entries[id];
+      if (!map.hasLayer(entry.group)) return;
+      entry.group.eachLayer(function (layer) {
+        if (!layer.wbArrow || !layer.getElement) return;
+        var node = layer.getElement();
+        if (!node) return;
+        var p = map.latLngToContainerPoint(layer.getLatLng());
+        ctx.save();
+        ctx.globalAlpha = parseFloat(getComputedStyle(node).opacity || "1");
+        ctx.translate(p.x, p.y);
+        ctx.rotate(layer.wbArrow.angle * Math.PI / 180);
+        ctx.fillStyle = layer.wbArrow.color;
+        ctx.beginPath();
+        ctx.moveTo(6, 0);
+        ctx.lineTo(-5, -5);
+        ctx.lineTo(-5, 5);
+        ctx.closePath();
+        ctx.fill();
+        ctx.restore();
+      });
+    });
+    map.getContainer().querySelectorAll(".leaflet-marker-pane .wb-cluster").forEach(function (node) {
+      var at = offsetOf(node, origin), cs = getComputedStyle(node);
+      ctx.save();
+      ctx.fillStyle = cs.backgroundColor || "#555";
+      ctx.beginPath();
+      ctx.arc(at.x + at.w / 2, at.y + at.h / 2, at.w / 2, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillStyle = cs.color || "#fff";
+      ctx.font = "600 12px " + FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(node.textContent, at.x + at.w / 2, at.y + at.h / 2);
+      ctx.restore();
+    });
+  }
+
+  function drawLabels(ctx, origin) {
+    state.map.getContainer().querySelectorAll(".leaflet-tooltip.wb-label").forEach(function (node) {
+      var cs = getComputedStyle(node);
+      if (cs.display === "none" || cs.visibility === "hidden") return;
+      var at = offsetOf(node, origin);
+      ctx.save();
+      ctx.font = cs.fontWeight + " " + cs.fontSize + " " + FONT;
+      ctx.fillStyle = cs.color;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(node.textContent, at.x + at.w / 2, at.y + at.h / 2);
+      ctx.restore();
+    });
+  }
+
+  function panel(ctx, x, y, w, h) {
+    ctx.save();
+    ctx.fillStyle = "rgba(255,255,255,0.92)";
+    ctx.strokeStyle = "#999";
+    ctx.lineWidth = 1;
+    ctx.fillRect(x, y, w, h);
+    ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+    ctx.restore();
+  }
+
+  function swatch(ctx, item, x, y) {
+    var s = item.style;
+    ctx.save();
+    ctx.lineWidth = Math.min(s.weight || 1, 3);
+    ctx.strokeStyle = s.color || "#333";
+    if (item.geometry === "line") {
+      if (s.dashArray) ctx.setLineDash(String(s.dashArray).split(/[ ,]+/).map(Number));
+      ctx.beginPath();
+      ctx.moveTo(x, y + 7);
+      ctx.lineTo(x + 24, y + 7);
+      ctx.stroke();
+    } else if (item.geometry === "polygon") {
+      ctx.fillStyle = s.fillColor || "#fff";
+      ctx.fillRect(x + 2, y + 1, 20, 12);
+      if (s.dashArray) ctx.setLineDash(String(s.dashArray).split(/[ ,]+/).map(Number));
+      ctx.strokeRect(x + 2, y + 1, 20, 12);
+    } else {
+      ctx.globalAlpha = s.fillOpacity === undefined ? 1 : s.fillOpacity;
+      ctx.fillStyle = s.fillColor || s.color;
+      ctx.beginPath();
+      ctx.arc(x + 12, y + 7, Math.min(s.radius || 5, 6), 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  function visibleLegendItems() {
+    var legend = wanbei.legend;
+    if (!legend) return [];
+    var visible = {};
+    wanbei.groups.forEach(function (g) { visible[g.id] = state.map.hasLayer(g.group); });
+    return legend.items.filter(function (item) { return visible[item.layer] !== false; });
+  }
+
+  function drawLegend(ctx, w, h) {
+    var items = visibleLegendItems();
+    if (!items.length) return;
+    ctx.font = "12px " + FONT;
+    var width = 40 + Math.max.apply(null, items.map(function (i) {
+      return ctx.measureText(i.title).width;
+    }));
+    width = Math.max(width, 80);
+    var height = 28 + items.length * 18;
+    var x = w - width - 10, y = h - height - 42;
+    panel(ctx, x, y, width, height);
+    ctx.fillStyle = "#222";
+    ctx.font = "600 13px " + FONT;
+    ctx.textBaseline = "middle";
+    ctx.fillText(wanbei.legend.title, x + 8, y + 13);
+    ctx.font = "12px " + FONT;
+    items.forEach(function (item, i) {
+      var iy = y + 24 + i * 18;
+      swatch(ctx, item, x + 6, iy);
+      ctx.fillStyle = "#222";
+      ctx.fillText(item.title, x + 34, iy + 7);
+    });
+  }
+
+  function niceDistance(maxMeters) {
+    var pow = Math.pow(10, Math.floor(Math.log10(maxMeters)));
+    var d = maxMeters / pow;
+    return (d >= 5 ? 5 : d >= 2 ? 2 : 1) * pow;
+  }
+
+  function drawScale(ctx, h) {
+    var map = state.map, size = map.getSize();
+    var y = size.y / 2;
+    var a = map.containerPointToLatLng([10, y]), b = map.containerPointToLatLng([110, y]);
+    var perPx = map.distance(a, b) / 100;
+    var meters = niceDistance(perPx * 120);
+    var px = meters / perPx;
+    var label = meters >= 1000 ? meters / 1000 + " 公里" : meters + " 米";
+    var x0 = 14, y0 = h - 50;
+    ctx.save();
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(x0 - 4, y0 - 16, px + 8, 24);
+    ctx.strokeStyle = "#222";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x0, y0 - 6);
+    ctx.lineTo(x0, y0);
+    ctx.lineTo(x0 + px, y0);
+    ctx.lineTo(x0 + px, y0 - 6);
+    ctx.stroke();
+    ctx.fillStyle = "#222";
+    ctx.font = "11px " + FONT;
+    ctx.textBaseline = "alphabetic";
+    ctx.fillText(label, x0 + 2, y0 - 5);
+    ctx.restore();
+  }
+
+  function subtitle() {
+    var parts = [];
+    var o = wanbei.officials;
+    if (o && o.focused()) {
+      var sel = document.getElementById("wb-pair-select");
+      var opt = sel && sel.selectedOptions[0];
+      parts.push("聚焦:" + (opt ? opt.textContent : o.focused()));
+    }
+    if (o) {
+      var f = o.filter();
+      if (f.to < 2030 || f.from > 2021) parts.push("年份 " + f.from + "–" + f.to);
+    }
+    return parts.join(" · ");
+  }
+
+  function drawText(ctx, w, h, notes) {
+    var p = state.cfg.print, basemap = wanbei.basemaps && wanbei.basemaps.current();
+    // title
+    ctx.save();
+    ctx.font = "600 18px " + FONT;
+    var title = p.title, sub = subtitle();
+    var tw = Math.max(ctx.measureText(title).width, sub ? ctx.measureText(sub).width * 0.8 : 0);
+    panel(ctx, 10, 10, tw + 24, sub ? 52 : 34);
+    ctx.fillStyle = "#8b1a1a";
+    ctx.textBaseline = "middle";
+    ctx.fillText(title, 22, 27);
+    if (sub) {
+      ctx.font = "13px " + FONT;
+      ctx.fillStyle = "#333";
+      ctx.fillText(sub, 22, 48);
+    }
+    ctx.restore();
+    // bottom band: the map-review number at the left; data date and attribution at the right
+    var dated = "数据版本 " + p.version + (p.data_date ? " · 数据更新至 " + p.data_date : "") +
+      " · 导出于 " + new Date().toISOString().slice(0, 10);
+    var attribution = (basemap && basemap.attribution ? "底图: " + basemap.attribution + " · " : "") +
+      "专题数据: 沪苏浙—皖北结对合作地图(来源见各要素)";
+    ctx.save();
+    ctx.fillStyle = "rgba(255,255,255,0.9)";
+    ctx.fillRect(0, h - 34, w, 34);
+    ctx.font = "11px " + FONT;
+    ctx.fillStyle = "#333";
+    ctx.textBaseline = "middle";
+    ctx.textAlign = "left";
+    if (p.review_no) ctx.fillText("审图号:" + p.review_no, 10, h - 17);
+    ctx.textAlign = "right";
+    ctx.fillText(dated, w - 10, h - 25);
+    ctx.fillText(attribution, w - 10, h - 10);
+    ctx.restore();
+    if (notes.length) {
+      ctx.save();
+      ctx.font = "12px " + FONT;
+      var nw = Math.max.apply(null, notes.map(function (n) { return ctx.measureText(n).width; }));
+      ctx.fillStyle = "rgba(255,243,205,0.95)";
+      ctx.fillRect(10, h - 32 - 18 * notes.length - 44, nw + 16, 18 * notes.length + 6);
+      ctx.fillStyle = "#7a4d00";
+      ctx.textBaseline = "middle";
+      notes.forEach(function (n, i) {
+        ctx.fillText(n, 18, h - 32 - 18 * notes.length - 44 + 12 + 18 * i);
+      });
+      ctx.restore();
+    }
+  }
+
+  // Draw the current view on a canvas; resolves to {canvas, notes}.
+  function render(options) {
+    options = options || {};
+    var map = state.map, container = map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var size = map.getSize(), scale = options.scale || 2;
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(size.x * scale);
+    canvas.height = Math.round(size.y * scale);
+    var ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.fillStyle = getComputedStyle(container).backgroundColor || "#ffffff";
+    ctx.fillRect(0, 0, size.x, size.y);
+    var notes = [];
+    return drawTiles(ctx, origin, notes)
+      .then(function () { return drawSvgPanes(ctx, origin); })
+      .then(function () {
+        drawMarkers(ctx, origin);
+        drawLabels(ctx, origin);
+        drawScale(ctx, size.y);
+        drawLegend(ctx, size.x, size.y);
+        drawText(ctx, size.x, size.y, notes);
+        return { canvas: canvas, notes: notes };
+      });
+  }
+
+  function toBlob(canvas) {
+    return new Promise(function (resolve, reject) {
+      try {
+        canvas.toBlob(function (blob) {
+          if (blob) resolve(blob);
+          else reject(new Error("the canvas gave no image"));
+        }, "image/png");
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  function fileName(ext) {
+    var focused = wanbei.officials && wanbei.officials.focused();
+    return "wanbei-map" + (focused ? "-" + focused : "") + "." + ext;
+  }
+
+  function png() {
+    return render().then(function (r) {
+      return toBlob(r.canvas).then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = fileName("png");
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+        wanbei.exporter.last = { width: r.canvas.width, height: r.canvas.height,
+                                 bytes: blob.size, notes: r.notes };
+        return wanbei.exporter.last;
+      });
+    }).catch(function (err) {
+      wanbei.notify("导出图片失败: " + err.message, "export");
+      throw err;
+    });
+  }
+
+  // Put the image of the current view in the print-only box: the page prints as that image.
+  function preparePrint() {
+    return render({ scale: 2 }).then(function (r) {
+      var box = document.getElementById("wb-print");
+      var img = box.querySelector("img") || box.appendChild(document.createElement("img"));
+      img.alt = state.cfg.print.title;
+      img.src = r.canvas.toDataURL("image/png");
+      document.body.classList.add("wb-printing");
+      return new Promise(function (resolve) {
+        if (img.complete) resolve(r);
+        else img.onload = function () { resolve(r); };
+      });
+    });
+  }
+
+  function pdf() {
+    return preparePrint().then(function () { window.print(); });
+  }
+
+  wanbei.exporter = {
+    init: function (map, cfg) {
+      state.map = map;
+      state.cfg = cfg;
+      var b1 = document.getElementById("wb-export-png");
+      var b2 = document.getElementById("wb-export-pdf");
+      if (b1) b1.addEventListener("click", function () { png().catch(function () {}); });
+      if (b2) b2.addEventListener("click", function () { pdf().catch(function () {}); });
+      window.addEventListener("afterprint", function () {
+        document.body.classList.remove("wb-printing");
+      });
+    },
+    render: render,
+    png: png,
+    preparePrint: preparePrint,
+    pdf: pdf,
+    last: null,
+  };
+})(window.wanbei);
