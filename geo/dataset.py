@@ -75,22 +75,72 @@ def load_dataset(data_dir: str | Path) -> Dataset:
         With every problem found, each naming its file, row and column.
     """
     data_dir = Path(data_dir)
+    tables, boundaries, problems = read_data_dir(data_dir)
+    return build_dataset(
+        tables, boundaries, problems, version=data_version(data_dir), source=str(data_dir)
+    )
+
+
+def read_data_dir(
+    data_dir: str | Path,
+) -> tuple[dict[str, pd.DataFrame], gpd.GeoDataFrame, list[Problem]]:
+    """Read the typed tables and the boundaries of ``data_dir``, collecting every file problem.
+
+    Returns
+    -------
+    (dict of str to pandas.DataFrame, geopandas.GeoDataFrame, list of Problem)
+        The tables as :func:`geo.load.read_tables` gives them (with ``row_number``), the
+        boundaries, and the problems found in reading them.
+    """
+    data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), None, None, "is not a directory")], str(data_dir))
     tables, problems = read_tables(data_dir)
     boundaries, found = read_boundaries(data_dir / BOUNDARIES_FILE)
-    problems += found
-    problems += check_rows(tables)
+    return tables, boundaries, problems + found
+
+
+def build_dataset(
+    tables: dict[str, pd.DataFrame],
+    boundaries: gpd.GeoDataFrame,
+    problems: list[Problem],
+    *,
+    version: str,
+    source: str,
+) -> Dataset:
+    """Check the rules that join columns and tables, then build the layers: every store's path.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Typed tables as :func:`geo.load.read_tables` gives them, with a ``row_number`` column.
+    boundaries : geopandas.GeoDataFrame
+        The boundary polygons with the properties of ``BOUNDARY_PROPERTIES``.
+    problems : list of Problem
+        Problems already found in reading the tables and boundaries.
+    version, source : str
+        The data version and where the data comes from (for messages).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        With ``problems`` and every problem these checks find.
+    """
+    problems = list(problems) + check_rows(tables)
     if not problems:
         problems += check_points_in_units(tables, boundaries)
     if problems:
-        raise DataError(problems, str(data_dir))
+        raise DataError(problems, source)
     layers = build_layers(tables, boundaries)
     return Dataset(
         tables={k: v.drop(columns="row_number") for k, v in tables.items()},
         layers=layers,
-        version=data_version(data_dir),
-        source=str(data_dir),
+        version=version,
+        source=source,
     )
 
 
@@ -354,8 +404,7 @@ def build_layers(
         # provinces first, so that prefectures and counties are drawn on top of them
         "boundaries": boundaries.assign(
             id=boundaries["adcode"], _rank=boundaries["level"].map(BOUNDARY_LEVELS.index)
-        )
-        .sort_values(["_rank", "adcode"], ignore_index=True)[
+        ).sort_values(["_rank", "adcode"], ignore_index=True)[
             ["id", *BOUNDARY_PROPERTIES, "geometry"]
         ],
     }
@@ -371,9 +420,10 @@ def _points(frame: pd.DataFrame, lon, lat) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.copy(), geometry=gpd.points_from_xy(lon, lat), crs=CRS)
 
 
-def _pair_label(pairings: pd.DataFrame, names: pd.DataFrame) -> dict[str, str]:
+def _pair_label(pairings: pd.DataFrame, names: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
+    sep = "—" if lang == "zh" else " – "
     return {
-        row.id: "—".join(names.loc[[row.helping_adcode, row.helped_adcode], "name_zh"])
+        row.id: sep.join(names.loc[[row.helping_adcode, row.helped_adcode], f"name_{lang}"])
         for row in pairings.itertuples()
     }
 
@@ -422,7 +472,9 @@ def _sited(frame: pd.DataFrame, seats: dict, names: pd.DataFrame, pairings) -> g
     lon = np.where(given, f.lon, [seats[a][0] for a in f.host_adcode])
     lat = np.where(given, f.lat, [seats[a][1] for a in f.host_adcode])
     f["host_name_zh"] = [names.loc[a, "name_zh"] for a in f.host_adcode]
+    f["host_name_en"] = [names.loc[a, "name_en"] for a in f.host_adcode]
     f["pairing_name_zh"] = f.pairing_id.map(_pair_label(pairings, names))
+    f["pairing_name_en"] = f.pairing_id.map(_pair_label(pairings, names, "en"))
     f = f.drop(columns=["lon", "lat"])
     return _points(f, lon, lat)
 

@@ -50,12 +50,18 @@ class LayerSpec:
     pane: Literal["overlayPane", "basemap"] = "overlayPane"
     label: str = ""  # property shown as a permanent label (only on the basemap)
     description_zh: str = ""
+    queryables: tuple[str, ...] = ()  # properties the OGC API and downloads filter on (equality)
+    temporal: tuple[str, ...] = ()  # date/year properties for ``datetime``; the first given wins
+    # date/year properties of the map's year slider: a feature shows from the earliest of them;
+    # a layer without any is timeless (always shown), a feature with none is shown as undated
+    timeline: tuple[str, ...] = ()
 
 
 _SOURCE = Field("source", "来源", "Source", kind="source")
 _NOTE = Field("note", "备注", "Note")
 _CONFIDENCE = Field("confidence", "可信度", "Confidence")
 _PRECISION = Field("precision", "位置精度", "Location precision")
+_UPDATED = Field("updated", "更新日期", "Last updated")
 
 VALUES_ZH: dict[str, dict[str, str]] = {
     "level": {
@@ -131,6 +137,7 @@ REGISTRY: tuple[LayerSpec, ...] = (
         pane="basemap",
         label="name_zh",
         description_zh="离线底图:沪苏浙皖的省、地级市界及相关县区界",
+        queryables=("adcode", "level", "parent_adcode", "name_zh"),
     ),
     LayerSpec(
         id="places",
@@ -152,9 +159,11 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _PRECISION,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="name_zh",
         description_zh="结对城市、县区、G60成员及园区所在地的驻地",
+        queryables=("adcode", "level", "province_adcode", "precision", "name_zh"),
     ),
     LayerSpec(
         id="pairings",
@@ -202,10 +211,14 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _CONFIDENCE,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="id",
         directed=True,
         description_zh="箭头由帮扶方指向受帮扶方",
+        queryables=("level", "helping_adcode", "helped_adcode", "since", "confidence"),
+        temporal=("since",),
+        timeline=("since",),
     ),
     LayerSpec(
         id="parks",
@@ -237,9 +250,13 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _CONFIDENCE,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="name_zh",
         description_zh="沪苏浙与皖北共建的产业合作园区",
+        queryables=("pairing_id", "host_adcode", "status", "precision", "confidence"),
+        temporal=("date",),
+        timeline=("date", "status_date"),
     ),
     LayerSpec(
         id="projects",
@@ -271,9 +288,21 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _PRECISION,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="name_zh",
         description_zh="资料点名的合作项目;仅有结对合计的投资额不拆分到单个项目",
+        queryables=(
+            "pairing_id",
+            "park_id",
+            "host_adcode",
+            "sector",
+            "status",
+            "year",
+            "precision",
+        ),
+        temporal=("year",),
+        timeline=("year",),
     ),
     LayerSpec(
         id="partnerships",
@@ -293,10 +322,14 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _PRECISION,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="name_zh",
         directed=True,
         description_zh="技师学院结对与干部跟班学习",
+        queryables=("type", "pairing_id", "helping_adcode", "helped_adcode", "year"),
+        temporal=("date", "year"),
+        timeline=("date", "year"),
     ),
     LayerSpec(
         id="corridor",
@@ -328,10 +361,14 @@ REGISTRY: tuple[LayerSpec, ...] = (
             _CONFIDENCE,
             _NOTE,
             _SOURCE,
+            _UPDATED,
         ),
         tooltip="name_zh",
         directed=True,
         description_zh="长三角G60科创走廊九城及其向六安的辐射链接",
+        queryables=("kind", "adcode", "since", "confidence"),
+        temporal=("since",),
+        timeline=("since",),
     ),
 )
 

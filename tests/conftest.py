@@ -87,3 +87,87 @@ def page(browser):
     p = context.new_page()
     yield p
     context.close()
+
+
+# --- PostGIS: a real PostgreSQL started by the project's scripts/pg.sh --------------------------
+# To run a test module on both stores, use the `backend_client` (or `backend_app`) fixture
+# instead of `client` (`app`): it is parametrized over "csv" and "postgis".
+
+PG_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg.sh"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A PostGIS database: $WANBEI_TEST_DATABASE_URL, else the throwaway cluster of
+    scripts/pg.sh, started here if it is not running (and then stopped at the end)."""
+    import os
+    import subprocess
+
+    url = os.environ.get("WANBEI_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    was_running = subprocess.run([str(PG_SCRIPT), "status"], check=False).returncode == 0
+    started = subprocess.run([str(PG_SCRIPT), "start"], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.fail(f"scripts/pg.sh start failed:\n{started.stderr}")
+    yield started.stdout.strip().splitlines()[-1]
+    if not was_running:
+        subprocess.run([str(PG_SCRIPT), "stop"], check=False)
+
+
+def _schema_name(prefix: str) -> str:
+    import uuid
+
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def empty_postgis(database_url):
+    """A PostgisStore whose tables exist (`db init`) in a schema of its own, and hold nothing."""
+    from geo.postgis import PostgisStore
+
+    store = PostgisStore(database_url, _schema_name("t"))
+    store.init()
+    yield store
+    drop_schema(database_url, store.schema)
+
+
+@pytest.fixture(scope="session")
+def postgis_store(database_url):
+    """A PostgisStore in a schema of its own, loaded with the shipped data/."""
+    from geo.postgis import PostgisStore
+
+    store = PostgisStore(database_url, _schema_name("s"))
+    store.init()
+    store.write_dir(DEFAULT_DATA_DIR)
+    yield store
+    drop_schema(database_url, store.schema)
+
+
+@pytest.fixture(scope="session", params=["csv", "postgis"])
+def backend(request):
+    """The store the app reads: the shipped files, or PostGIS loaded with them."""
+    from geo.dataset import CsvStore
+
+    if request.param == "csv":
+        return CsvStore(DEFAULT_DATA_DIR)
+    return request.getfixturevalue("postgis_store")
+
+
+@pytest.fixture(scope="session")
+def backend_app(backend):
+    return create_app({"TESTING": True, "STORE": backend})
+
+
+@pytest.fixture
+def backend_client(backend_app):
+    return backend_app.test_client()

@@ -159,7 +159,7 @@ def test_wrong_number_of_fields(data_copy):
     path = data_copy / "projects.csv"
     path.write_text(path.read_text(encoding="utf-8") + "PR-x,only,three\n", encoding="utf-8")
     found = problems_of(data_copy)
-    assert any(p.row == 5 and "has 3 fields, the header has 15" in p.message for p in found)
+    assert any(p.row == 5 and "has 3 fields, the header has 16" in p.message for p in found)
 
 
 def test_not_utf8(data_copy):

@@ -12,8 +12,10 @@ from webapp import create_app
 
 pytestmark = pytest.mark.browser
 
-PAYLOAD = ('<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
-           '"><svg onload="window.__xss=3"></svg>javascript:window.__xss=4')
+PAYLOAD = (
+    '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    '"><svg onload="window.__xss=3"></svg>javascript:window.__xss=4'
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,9 @@ def hostile_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.md"))
     for table in TABLES.values():
-        free_text = [c.name for c in table.columns
-                     if c.kind in ("text", "source") and not c.allowed]
+        free_text = [
+            c.name for c in table.columns if c.kind in ("text", "source") and not c.allowed
+        ]
         header, rows = read_rows(data / table.filename)
         for row in rows:
             for col in free_text:
@@ -69,6 +72,5 @@ def test_payloads_show_as_text_and_never_run(page, hostile_server):
         svgOnload: document.querySelectorAll('svg[onload]').length,
         jsLinks: document.querySelectorAll('a[href^="javascript:"]').length,
     })""")
-    assert injected == {"xss": None, "imgs": 0, "inlineScripts": 0, "svgOnload": 0,
-                        "jsLinks": 0}
+    assert injected == {"xss": None, "imgs": 0, "inlineScripts": 0, "svgOnload": 0, "jsLinks": 0}
     assert dialogs == []

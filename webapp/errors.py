@@ -38,8 +38,9 @@ def register(app: Flask) -> None:
         if _wants_json():
             return _json(exc.status, exc.code, exc.description, **exc.extra)
         param = exc.extra.get("parameter")
-        return _page(exc.status, f"{exc.description} (parameter: {param})" if param
-                     else exc.description)
+        return _page(
+            exc.status, f"{exc.description} (parameter: {param})" if param else exc.description
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

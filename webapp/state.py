@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
-from geo.dataset import CsvStore, Dataset
+from geo.dataset import BOUNDARIES_FILE, CsvStore, Dataset, Store, data_version
+from geo.errors import DataError
+from geo.schema import TABLES
 from layers.geojson import to_geojson_bytes
 from layers.registry import REGISTRY
 
@@ -28,12 +36,188 @@ def build(dataset: Dataset) -> Served:
     )
 
 
+def store_for(config: Mapping) -> Store:
+    """The store the configuration names: ``STORE``; else PostGIS at ``DATABASE_URL`` (default
+    ``$WANBEI_DATABASE_URL``, schema ``DATABASE_SCHEMA``); else the files of ``DATA_DIR``."""
+    if config.get("STORE") is not None:
+        return config["STORE"]
+    url = config.get("DATABASE_URL", os.environ.get("WANBEI_DATABASE_URL"))
+    if url:
+        from geo.postgis import SCHEMA, PostgisStore  # noqa: PLC0415 - psycopg only when used
+
+        return PostgisStore(url, config.get("DATABASE_SCHEMA") or SCHEMA)
+    return CsvStore(config["DATA_DIR"])
+
+
 def init_app(app: Flask) -> None:
     """Load and validate the data before the first request; a DataError stops start-up."""
-    store = app.config.get("STORE") or CsvStore(app.config["DATA_DIR"])
+    store = store_for(app.config)
+    app.extensions["wanbei.store"] = store
     app.extensions["wanbei"] = build(store.load())
+    start_reloader(app, store)
 
 
 def served() -> Served:
-    """The current app's served data."""
-    return current_app.extensions["wanbei"]
+    """The current app's served data: the same object for the whole of a request, even when a
+    reload swaps in new data meanwhile."""
+    if not has_request_context():
+        return current_app.extensions["wanbei"]
+    pinned = g.get("_wanbei_served")
+    if pinned is None:
+        pinned = g._wanbei_served = current_app.extensions["wanbei"]
+    return pinned
+
+
+# --- reloading -----------------------------------------------------------------------------------
+# A thread per app polls the data every RELOAD_INTERVAL seconds (config; default
+# $WANBEI_RELOAD_INTERVAL, else 2, and 0 = off; off by default under TESTING). For a data
+# directory it compares the files' stat first (cheap) and hashes them only when that changed (or
+# when `wanbei-map reload` touched the trigger file); other stores are asked for their version.
+# New data is loaded and validated in the thread; when valid, the whole Served object is swapped
+# in one assignment (requests keep the one they started with); when not, the report is logged
+# and the last good data stays served.
+
+log = logging.getLogger(__name__)
+
+#: The file ``wanbei-map reload`` touches in the data directory.
+RELOAD_TRIGGER = ".reload"
+_reloaders: weakref.WeakSet[Reloader] = weakref.WeakSet()
+
+
+class Reloader:
+    """Watch one app's store and swap in new data that validates."""
+
+    def __init__(self, app: Flask, store: Store, interval: float) -> None:
+        self._app = weakref.ref(app)
+        self.store = store
+        self.interval = interval
+        self.data_dir = getattr(store, "data_dir", None)
+        self.last_error: DataError | None = None
+        self.reloads = 0
+        self._refused: str | None = None
+        self._signature: tuple | None = None  # the first look hashes the files
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start polling in a daemon thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="wanbei-reloader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling (waits for a reload under way)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+
+    def check(self) -> bool:
+        """Reload now if the data changed; return whether new data is now served."""
+        with self._lock:
+            return self._check()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self._app() is None:
+                return
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - the thread must outlive any failure
+                log.exception("checking %s for new data failed", self.store)
+
+    def _check(self) -> bool:
+        app = self._app()
+        if app is None:
+            return False
+        signature = self._stat()
+        if self.data_dir is not None and signature == self._signature:
+            return False
+        forced = self.data_dir is not None and _trigger(signature) != _trigger(self._signature)
+        version = self._version()
+        current = app.extensions["wanbei"]
+        if version is None or version == current.dataset.version:
+            self._signature = signature
+            return False
+        if version == self._refused and not forced:
+            self._signature = signature
+            return False
+        try:
+            dataset = self.store.load()
+        except DataError as exc:
+            self.last_error, self._refused, self._signature = exc, version, signature
+            log.error(
+                "new data refused; still serving version %s:\n%s",
+                current.dataset.version,
+                exc.report(),
+            )
+            return False
+        if dataset.version != version:  # the files changed while they were read: next time
+            return False
+        app.extensions["wanbei"] = build(dataset)
+        self._signature, self._refused, self.last_error = signature, None, None
+        self.reloads += 1
+        log.warning("reloaded the data: version %s (was %s)", version, current.dataset.version)
+        return True
+
+    def _stat(self) -> tuple | None:
+        if self.data_dir is None:
+            return None
+        names = [t.filename for t in TABLES.values()] + [BOUNDARIES_FILE, RELOAD_TRIGGER]
+        out = []
+        for name in names:
+            try:
+                st = os.stat(Path(self.data_dir) / name)
+            except OSError:
+                out.append((name, None))
+                continue
+            out.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
+        return tuple(out)
+
+    def _version(self) -> str | None:
+        if self.data_dir is not None:
+            return data_version(Path(self.data_dir))
+        version = getattr(self.store, "version", None)
+        return version() if callable(version) else None
+
+
+def _trigger(signature: tuple | None) -> object:
+    return signature[-1] if signature else None
+
+
+def reload_interval(app: Flask) -> float:
+    """Seconds between two looks at the data; 0 when reloading is off."""
+    value = app.config.get("RELOAD_INTERVAL")
+    if value is None:
+        value = os.environ.get("WANBEI_RELOAD_INTERVAL", "0" if app.testing else "2")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"RELOAD_INTERVAL (WANBEI_RELOAD_INTERVAL) must be a number of seconds, got {value!r}"
+        ) from None
+    return max(seconds, 0.0)
+
+
+def start_reloader(app: Flask, store: Store) -> Reloader | None:
+    """Start watching ``store`` for ``app`` unless the interval is 0."""
+    interval = reload_interval(app)
+    if interval <= 0:
+        return None
+    reloader = Reloader(app, store, interval)
+    app.extensions["wanbei.reloader"] = reloader
+    _reloaders.add(reloader)
+    reloader.start()
+    return reloader
+
+
+def _after_fork() -> None:
+    # Threads do not survive fork(): each worker process (gunicorn --preload) watches on its own.
+    for reloader in list(_reloaders):
+        if reloader._thread is not None and not reloader._stop.is_set():
+            reloader._lock = threading.Lock()
+            reloader.start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
