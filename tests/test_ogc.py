@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from layers.registry import LAYERS, REGISTRY
-from webapp import DEFAULT_DATA_DIR, create_app
+from webapp import create_app
 
 GEOJSON = "application/geo+json"
 RESOURCES = [
@@ -24,13 +24,25 @@ RESOURCES = [
 ]
 
 
+# The same tests on both stores (tests/conftest.py): the shipped files, and PostGIS loaded with
+# them. One app per store, built once for the whole session.
 @pytest.fixture(scope="module")
-def small_app():
+def app(backend_app):
+    return backend_app
+
+
+@pytest.fixture
+def client(backend_client):
+    return backend_client
+
+
+@pytest.fixture(scope="module")
+def small_app(backend):
     """An app whose pages hold at most 7 features, so that every layer spans pages."""
     return create_app(
         {
             "TESTING": True,
-            "DATA_DIR": str(DEFAULT_DATA_DIR),
+            "STORE": backend,
             "OGC_LIMIT_DEFAULT": 5,
             "OGC_LIMIT_MAX": 7,
         }

@@ -43,10 +43,29 @@ def hostile_server(tmp_path_factory):
         yield server
 
 
-def test_payloads_show_as_text_and_never_run(page, hostile_server):
+INJECTED = """() => ({
+    xss: window.__xss === undefined ? null : window.__xss,
+    imgs: document.querySelectorAll('img[src="x"]').length,
+    inlineScripts: [...document.scripts].filter(s => !s.src).length,
+    svgOnload: document.querySelectorAll('svg[onload]').length,
+    jsLinks: document.querySelectorAll('a[href^="javascript:"]').length,
+})"""
+CLEAN = {"xss": None, "imgs": 0, "inlineScripts": 0, "svgOnload": 0, "jsLinks": 0}
+
+
+@pytest.mark.parametrize(
+    "path, basemap_title",
+    [
+        ("/", "行政区划(底图)"),
+        ("/?lang=en", "Boundaries (basemap)"),
+        ("/embed", "行政区划(底图)"),
+        ("/embed?lang=zh-Hant&controls=zoom,layers,legend,search", "行政區劃(底圖)"),
+    ],
+)
+def test_payloads_show_as_text_and_never_run(page, hostile_server, path, basemap_title):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(hostile_server.url + "/")
+    page.goto(hostile_server.url + path)
     page.wait_for_selector("html[data-wanbei-ready='1']", timeout=20_000)
     opened = page.evaluate("""async () => {
         const map = Object.values(window).find(v => v instanceof L.Map);
@@ -63,14 +82,27 @@ def test_payloads_show_as_text_and_never_run(page, hostile_server):
         return texts;
     }""")
     assert len(opened) > 100, "every feature's popup was opened"
-    missing = [t[:80] for t in opened if PAYLOAD not in t and "行政区划(底图)" not in t]
+    missing = [t[:80] for t in opened if PAYLOAD not in t and basemap_title not in t]
     assert missing == [], "the payload shows literally, as text"
-    injected = page.evaluate("""() => ({
-        xss: window.__xss === undefined ? null : window.__xss,
-        imgs: document.querySelectorAll('img[src="x"]').length,
-        inlineScripts: [...document.scripts].filter(s => !s.src).length,
-        svgOnload: document.querySelectorAll('svg[onload]').length,
-        jsLinks: document.querySelectorAll('a[href^="javascript:"]').length,
-    })""")
-    assert injected == {"xss": None, "imgs": 0, "inlineScripts": 0, "svgOnload": 0, "jsLinks": 0}
+    assert page.evaluate(INJECTED) == CLEAN
+    assert dialogs == []
+
+
+def test_embed_title_parameter_is_text(page, hostile_server):
+    from urllib.parse import quote
+
+    page.goto(hostile_server.url + "/embed?title=" + quote(PAYLOAD[:100]))
+    page.wait_for_selector("html[data-wanbei-embed='1']", timeout=20_000)
+    assert page.locator("#wb-embed-title").text_content() == PAYLOAD[:100].strip()
+    assert page.evaluate(INJECTED) == CLEAN
+
+
+@pytest.mark.parametrize("path", ["/table", "/table?lang=zh-Hant", "/table?lang=en"])
+def test_table_payloads_show_as_text(page, hostile_server, path):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server.url + path)
+    cells = page.evaluate("[...document.querySelectorAll('td, th')].map(c => c.textContent)")
+    assert sum(PAYLOAD in c for c in cells) > 20, "the payloads show literally, as text"
+    assert page.evaluate(INJECTED) == CLEAN
     assert dialogs == []

@@ -157,11 +157,18 @@ def _import(args: argparse.Namespace) -> int:
     if not plan.contents:
         print("Nothing to write: the data already holds these rows.")
         return 1 if plan.problems else 0
+    url = args.database or os.environ.get("WANBEI_DATABASE_URL")
     try:
-        record = apply_import(plan, user=args.user)
-    except RuntimeError as exc:
-        print(exc, file=sys.stderr)
+        if url:
+            record = _import_to_database(plan, url, args)
+        else:
+            record = apply_import(plan, user=args.user)
+    except (RuntimeError, DataError) as exc:
+        print(exc.report() if isinstance(exc, DataError) else exc, file=sys.stderr)
+        print("Nothing written.", file=sys.stderr)
         return 1
+    if url:
+        print(f"Wrote the whole dataset to {record['database']} in one transaction.")
     print(
         f"Wrote {', '.join(record['files'])} in {data_dir} (data version "
         f"{plan.version_before} → {plan.version_after}); the previous files are in .backup/ "
@@ -171,6 +178,21 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{len(plan.rejected_rows)} row(s) were rejected (listed above).", file=sys.stderr)
         return 1
     return 0
+
+
+def _import_to_database(plan, url: str, args: argparse.Namespace) -> dict:
+    """The database first, in one transaction (psycopg errors become RuntimeError)."""
+    import psycopg  # noqa: PLC0415
+
+    from geo.importer import apply_import_to_database  # noqa: PLC0415
+    from geo.postgis import PostgisStore  # noqa: PLC0415
+
+    store = PostgisStore(url, args.schema)
+    try:
+        record = apply_import_to_database(plan, store, user=args.user)
+    except psycopg.Error as exc:
+        raise RuntimeError(f"{store.where}: {str(exc).strip()}") from None
+    return {**record, "database": store.where}
 
 
 def _reload(args: argparse.Namespace) -> int:
@@ -329,6 +351,13 @@ def parser() -> argparse.ArgumentParser:
         "--source", help="source of the rows that give none (default: the file's name)"
     )
     imp.add_argument("--user", metavar="NAME", help="who imports (kept in history.jsonl)")
+    imp.add_argument(
+        "--database",
+        metavar="URL",
+        help="also write the whole dataset to this PostGIS database, in one transaction, "
+        "before the files (default: $WANBEI_DATABASE_URL; none: files only)",
+    )
+    imp.add_argument("--schema", default="wanbei", help="schema of the tables (default: wanbei)")
     imp.set_defaults(func=_import)
     reload = sub.add_parser(
         "reload",

@@ -23,7 +23,7 @@ from layers import features as feat
 from layers.formats import FORMATS, ZIP_NAME, to_zip_bytes
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
-from webapp import transfer
+from webapp import state, transfer
 from webapp.errors import ApiError
 from webapp.state import served
 
@@ -66,9 +66,6 @@ class OgcData:
             return self.files[key]
 
 
-_build_lock = threading.Lock()
-
-
 def _code_stamp() -> tuple[str, dt.datetime]:
     """A hash and the newest modification time of the code that shapes the responses.
 
@@ -100,34 +97,22 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["download_formats"] = FORMATS  # the map's download menu lists them
     transfer.init_app(app)
-    _prepare(app.extensions["wanbei"].dataset, app)
+    state.add_preparer(app, "ogc", prepare)
 
 
-def _prepare(dataset: Dataset, app: Flask) -> OgcData:
-    """Build what the API serves for ``dataset`` and keep it (with the one served before, for
-    requests that started before a reload)."""
-    data = OgcData(
+def prepare(dataset: Dataset) -> OgcData:
+    """Build what the API serves for ``dataset`` (by :func:`webapp.state.build`, at start-up
+    and at every reload before the new data is served)."""
+    return OgcData(
         dataset=dataset,
         catalog=feat.build_catalog(dataset),
         last_modified=max(transfer.data_last_modified(dataset.source), CODE_MODIFIED),
     )
-    prepared: list[OgcData] = app.extensions.setdefault("wanbei_ogc", [])
-    prepared[:] = [*prepared[-1:], data]
-    return data
 
 
 def ogc_data() -> OgcData:
-    """The prepared data of the dataset this request serves (built once per data version: at
-    start-up, and after a reload by the first request that sees the new data)."""
-    dataset = served().dataset
-    for data in reversed(current_app.extensions.get("wanbei_ogc", [])):
-        if data.dataset is dataset:
-            return data
-    with _build_lock:
-        for data in current_app.extensions.get("wanbei_ogc", []):
-            if data.dataset is dataset:
-                return data
-        return _prepare(dataset, current_app._get_current_object())  # type: ignore[attr-defined]
+    """The prepared data of the dataset this request serves."""
+    return served().get("ogc", prepare)  # type: ignore[return-value]
 
 
 # --- request helpers -----------------------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from geo.schema import TABLES
 from layers.geojson import to_geojson_bytes
 from layers.registry import REGISTRY
 
+#: Builds one derived cache of a dataset (registered with :func:`add_preparer`).
+Preparer = Callable[[Dataset], object]
+
 
 @dataclass
 class Served:
@@ -26,14 +30,48 @@ class Served:
     dataset: Dataset
     geojson: dict[str, bytes]
     maps: dict[str, object] = field(default_factory=dict)  # script root -> RenderedMap
+    #: Rendered pages: (endpoint, script root, locale, ...) -> (body, ETag); filled on first use
+    #: (a page needs a request for its URLs) and dropped with this object at the next reload.
+    pages: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)
+    #: The derived caches of the preparers, by name (built by :func:`build` before serving).
+    prepared: dict[str, object] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, name: str, prepare: Preparer) -> object:
+        """The derived cache ``name``; built here only for data built without its preparer."""
+        found = self.prepared.get(name)
+        if found is None:
+            with self._lock:
+                found = self.prepared.get(name)
+                if found is None:
+                    found = self.prepared[name] = prepare(self.dataset)
+        return found
 
 
-def build(dataset: Dataset) -> Served:
-    """Derive what requests serve from ``dataset``, once."""
-    return Served(
+def build(dataset: Dataset, preparers: Mapping[str, Preparer] | None = None) -> Served:
+    """Derive what requests serve from ``dataset``, once: each layer's GeoJSON and the cache of
+    every preparer (the OGC catalog, the officials' summaries...), before it is served."""
+    out = Served(
         dataset=dataset,
         geojson={spec.id: to_geojson_bytes(dataset.layers[spec.id]) for spec in REGISTRY},
     )
+    for name, prepare in (preparers or {}).items():
+        out.prepared[name] = prepare(dataset)
+    return out
+
+
+def add_preparer(app: Flask, name: str, prepare: Preparer) -> None:
+    """Build the derived cache ``name`` of every data version ``app`` serves with ``prepare``:
+    now for the data already loaded, and in :func:`build` at every reload, before the swap."""
+    app.extensions.setdefault("wanbei.preparers", {})[name] = prepare
+    current = app.extensions.get("wanbei")
+    if current is not None:
+        current.get(name, prepare)
+
+
+def preparers_of(app: Flask) -> Mapping[str, Preparer]:
+    """The preparers registered on ``app``."""
+    return app.extensions.get("wanbei.preparers", {})
 
 
 def store_for(config: Mapping) -> Store:
@@ -154,10 +192,16 @@ class Reloader:
             return False
         if dataset.version != version:  # the files changed while they were read: next time
             return False
-        app.extensions["wanbei"] = build(dataset)
+        started = time.perf_counter()
+        app.extensions["wanbei"] = build(dataset, preparers_of(app))
         self._signature, self._refused, self.last_error = signature, None, None
         self.reloads += 1
-        log.warning("reloaded the data: version %s (was %s)", version, current.dataset.version)
+        log.warning(
+            "reloaded the data: version %s (was %s); prepared in %.2f s",
+            version,
+            current.dataset.version,
+            time.perf_counter() - started,
+        )
         return True
 
     def _stat(self) -> tuple | None:

@@ -1,4 +1,4 @@
-"""HTTP for the data paths (``/ogc``, ``/downloads``): conditional requests, caching, gzip, CORS.
+"""HTTP for the data paths (``/ogc``, ``/downloads``, ``/api``): validators, caching, gzip, CORS.
 
 * Validators: a weak ETag derived from the data version and the request (every data response is
   a function of both), and Last-Modified from the data files. A matching ``If-None-Match`` or
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import Flask, Request, Response, request
 
-DATA_PREFIXES = ("/ogc", "/downloads/")
+DATA_PREFIXES = ("/ogc", "/downloads/", "/api/")
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 #: Media types worth compressing (GeoPackage and zip are binary; zip is compressed already).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -14,16 +16,22 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from markupsafe import Markup
 from xstatic.pkg import leaflet, leaflet_markercluster
 
 from layers.charts import CHARTS
 from layers.formats import FORMATS, ZIP_NAME
+from layers.geojson import to_geojson_bytes
+from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, check_lang
+from layers.localize import localize_frame
 from layers.map import Assets, BasemapSpec, basemap_config, basemaps, build_map, render_map
 from layers.registry import LAYERS, REGISTRY
 from layers.stats import Derived, derive
-from webapp import ogc
+from webapp import ogc, state
 from webapp.errors import ApiError
+from webapp.i18n import request_lang
+from webapp.params import CONTROLS, OVERLAYS, ViewParams, view_params
 from webapp.state import served
 
 bp = Blueprint("map", __name__)
@@ -32,12 +40,15 @@ bp = Blueprint("map", __name__)
 VENDOR = {"leaflet": leaflet.BASE_DIR, "markercluster": leaflet_markercluster.BASE_DIR}
 
 #: The Content-Security-Policy of every response; ``{tiles}`` becomes the tile origins of the
-#: enabled basemaps, and nothing else (see :func:`csp`).
+#: enabled basemaps, and nothing else; ``{ancestors}`` who may frame the page (see :func:`csp`).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'self'"
+    "form-action 'self'; frame-ancestors {ancestors}"
 )
+#: Who may frame ``/embed`` without ``WANBEI_FRAME_ANCESTORS``: any origin. Every other page
+#: may be framed by the app itself only.
+DEFAULT_FRAME_ANCESTORS = "*"
 
 #: The client modules of the map page, in load order: ``wanbei.js`` first (the namespace and
 #: the layers), then the modules that extend it (see the header of each file).
@@ -48,6 +59,8 @@ CLIENT_MODULES = (
     "furniture.js",
     "officials.js",
     "export.js",
+    "permalink.js",
+    "embed.js",
 )
 
 
@@ -64,36 +77,115 @@ def enabled_basemaps() -> tuple[BasemapSpec, ...]:
     return basemaps(_setting("TIANDITU_TOKEN"))
 
 
-def csp() -> str:
-    """The CSP with the tile origins of the enabled basemaps in ``img-src``."""
+def parse_frame_ancestors(value: str | None) -> str:
+    """``value`` as the sources of ``frame-ancestors`` (``*`` when unset); ValueError if it
+    is not a space-separated list of CSP sources (it could add a directive)."""
+    value = (value or "").strip() or DEFAULT_FRAME_ANCESTORS
+    if any(c in value for c in ";,\r\n"):
+        raise ValueError(
+            f"WANBEI_FRAME_ANCESTORS must be space-separated CSP sources, e.g. "
+            f"\"https://portal.example.gov.cn 'self'\", instead got: {value!r}"
+        )
+    return " ".join(value.split())
+
+
+def frame_ancestors() -> str:
+    """The sources that may frame ``/embed``: ``WANBEI_FRAME_ANCESTORS`` (space-separated CSP
+    sources, e.g. ``https://www.example.gov.cn 'self'``), by default ``*`` (any origin)."""
+    return parse_frame_ancestors(_setting("FRAME_ANCESTORS"))
+
+
+# A bad setting stops the app at start-up rather than failing every /embed.
+bp.record_once(
+    lambda setup: parse_frame_ancestors(
+        setup.app.config.get("FRAME_ANCESTORS", os.environ.get("WANBEI_FRAME_ANCESTORS"))
+    )
+)
+
+
+def is_embed() -> bool:
+    """Whether the request is for the embeddable map."""
+    return request.endpoint == "map.embed"
+
+
+def csp(embed: bool = False) -> str:
+    """The CSP with the tile origins of the enabled basemaps in ``img-src``; the embeddable map
+    may be framed by :func:`frame_ancestors`, everything else by the app itself only."""
     origins = [o for spec in enabled_basemaps() for o in spec.origins()]
-    return CSP.format(tiles="".join(f" {o}" for o in origins))
+    ancestors = frame_ancestors() if embed else "'self'"
+    return CSP.format(tiles="".join(f" {o}" for o in origins), ancestors=ancestors)
 
 
-def assets() -> Assets:
+def _x_frame_options(embed: bool) -> str | None:
+    """The legacy header consistent with the CSP (none where CSP allows other origins)."""
+    if not embed:
+        return "SAMEORIGIN"
+    return {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(frame_ancestors())
+
+
+def assets(lang: Lang = DEFAULT_LANG) -> Assets:
     """The URLs of the page's scripts, styles and layers, on this app's origin."""
     return Assets(
         css=(
             url_for("map.vendor", name="leaflet", filename="leaflet.css"),
             url_for("map.vendor", name="markercluster", filename="MarkerCluster.css"),
             url_for("static", filename="wanbei.css"),
+            url_for("static", filename="embed.css"),
         ),
         js=(
             url_for("map.vendor", name="leaflet", filename="leaflet.js"),
             url_for("map.vendor", name="markercluster", filename="leaflet.markercluster.js"),
             *(url_for("static", filename=name) for name in CLIENT_MODULES),
         ),
-        layer_url=lambda layer_id: url_for("map.download", layer_id=layer_id, ext="geojson"),
+        layer_url=lambda layer_id: _layer_url(layer_id, lang),
     )
+
+
+def _layer_url(layer_id: str, lang: Lang) -> str:
+    # zh-Hans is the canonical download (so the static export needs no extra file)
+    if lang == DEFAULT_LANG:
+        return url_for("map.download", layer_id=layer_id, ext="geojson")
+    return url_for("map.api_layer", layer_id=layer_id, lang=lang, v=served().dataset.version)
 
 
 def _derived() -> Derived:
     """Pair summaries, search index and statistics of the served data version (built once)."""
+    return served().get("derived", derive)  # type: ignore[return-value]
+
+
+# Built with the data (at start-up and at each reload, before the swap), not by a request.
+bp.record_once(lambda setup: state.add_preparer(setup.app, "derived", derive))
+
+#: Caching of the pages by a browser or a CDN: they name the data version in their script URLs,
+#: so they are kept briefly and revalidated (ETag) in the background.
+PAGE_CACHE = "public, max-age=60, stale-while-revalidate=600"
+#: Caching of a response whose URL carries the version it depends on (``?v=``).
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+
+
+def script_version() -> str:
+    """The cache-buster of ``map.js``: the data version and the code that renders the map."""
+    return f"{served().dataset.version}{ogc.CODE_HASH[:8]}"
+
+
+def cached_page(render: Callable[[], str], *key: object) -> Response:
+    """A page rendered once per data version, script root, locale and ``key``; 304 when the
+    request's ``If-None-Match`` names it; headers for a CDN."""
     data = served()
-    cached = current_app.extensions.get("wanbei.derived")
-    if cached is None or cached.version != data.dataset.version:
-        cached = current_app.extensions["wanbei.derived"] = derive(data.dataset)
-    return cached
+    full_key = (request.endpoint, request.script_root, str(get_locale()), *key)
+    cached = data.pages.get(full_key)
+    if cached is None:
+        body = render().encode()
+        cached = data.pages[full_key] = (body, hashlib.blake2b(body, digest_size=12).hexdigest())
+    body, etag = cached
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="text/html")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = PAGE_CACHE
+    response.vary.add("Accept-Language")
+    return response
 
 
 def officials_config() -> dict:
@@ -117,53 +209,103 @@ def officials_config() -> dict:
     }
 
 
-def _rendered_map():
+def _rendered_map(lang: Lang = DEFAULT_LANG):
     data = served()
-    key = request.script_root
+    key = f"{request.script_root}|{lang}"
     if key not in data.maps:
-        m = build_map(data.dataset.layers, assets(), officials=officials_config())
+        m = build_map(data.dataset.layers, assets(lang), officials=officials_config(), lang=lang)
         data.maps[key] = render_map(m)
     return data.maps[key]
 
 
-@bp.get("/")
-def index() -> str:
-    """The full-window map of the network; ``basemap`` and ``pair`` pick the view."""
-    specs = enabled_basemaps()
-    offered = [spec.id for spec in specs]
-    basemap = request.args.get("basemap")
-    if basemap is not None and basemap not in offered:
-        raise ApiError(
-            400,
-            "InvalidParameter",
-            f"Unknown basemap {basemap!r}.",
-            parameter="basemap",
-            valid=offered,
-        )
-    pair = request.args.get("pair")
+def _view() -> ViewParams:
+    """The checked view parameters of a map page (each bad one is a 400 naming it)."""
     pairings = served().dataset.layers["pairings"]
     city_pairs = list(pairings.loc[pairings["level"] == "city", "id"])
-    if pair is not None and pair not in city_pairs:
-        raise ApiError(
-            400, "InvalidParameter", f"Unknown pair {pair!r}.", parameter="pair", valid=city_pairs
+    offered = [spec.id for spec in enabled_basemaps()]
+    return view_params(request.args, offered, city_pairs, embed=is_embed())
+
+
+def _map_page(template: str) -> Response:
+    """``/`` or ``/embed``: the view parameters are checked here and applied by the page's
+    script (permalink.js, embed.js), so the HTML is the same for every value of them."""
+    lang = request_lang()
+    _view()
+
+    def render() -> str:
+        return render_template(
+            template,
+            lang=lang,
+            langs=[(code, LANG_NAMES[code]) for code in LANGS],
+            rendered=_rendered_map(lang),
+            assets=assets(lang),
+            map_script=url_for(
+                "map.map_script", v=script_version(), lang=None if lang == DEFAULT_LANG else lang
+            ),
+            layers=REGISTRY,
+            overlays=[spec for spec in REGISTRY if spec.id in OVERLAYS],
+            controls=CONTROLS,
+            version=served().dataset.version,
+            # the tile basemaps are declared by the page (map.js names no other origin)
+            basemaps=[basemap_config(spec, lang) for spec in enabled_basemaps()],
         )
-    page_assets = assets()
-    return render_template(
-        "map.html",
-        rendered=_rendered_map(),
-        assets=page_assets,
-        layers=REGISTRY,
-        version=served().dataset.version,
-        # the tile basemaps are declared by the page (map.js names no other origin)
-        basemaps=[basemap_config(spec) for spec in specs],
-    )
+
+    return cached_page(render, lang)
+
+
+@bp.get("/")
+def index() -> Response:
+    """The full-window map of the network; the URL's view parameters pick the view."""
+    return _map_page("map.html")
+
+
+@bp.get("/embed")
+def embed() -> Response:
+    """The map for iframes, without the officials' panels; parameters pick view and controls."""
+    return _map_page("embed.html")
 
 
 @bp.get("/map.js")
 def map_script() -> Response:
     """The script that builds the map (kept out of the page so no inline script is needed)."""
-    response = Response(_rendered_map().script, mimetype="text/javascript")
-    return _conditional(response, max_age=3600)
+    response = Response(_rendered_map(_lang_param()).script, mimetype="text/javascript")
+    response = _conditional(response, max_age=60)
+    if request.args.get("v") == script_version():  # this URL always means these bytes
+        response.headers["Cache-Control"] = IMMUTABLE_CACHE
+    return response
+
+
+def _lang_param() -> Lang:
+    """``?lang=`` alone (never Accept-Language: these URLs are cached as they are)."""
+    raw = request.args.get("lang", DEFAULT_LANG)
+    try:
+        return check_lang(raw)
+    except ValueError as exc:
+        raise ApiError(400, "InvalidParameterValue", str(exc), parameter="lang") from None
+
+
+@bp.get("/api/layers/<layer_id>.geojson")
+def api_layer(layer_id: str) -> Response:
+    """One layer for the map in ``lang`` (names and texts localized; /downloads is canonical)."""
+    if layer_id not in LAYERS:
+        raise ApiError(
+            404,
+            "NotFound",
+            f"Unknown layer {layer_id!r}.",
+            parameter="layer_id",
+            valid=list(LAYERS),
+        )
+    lang = _lang_param()
+    data = served()
+    # one body per (data version, layer, language): the cache lives on the served data
+    cache: dict = data.maps.setdefault("layers|localized", {})  # type: ignore[assignment]
+    key = (layer_id, lang)
+    if key not in cache:
+        if lang == DEFAULT_LANG:
+            cache[key] = data.geojson[layer_id]
+        else:
+            cache[key] = to_geojson_bytes(localize_frame(data.dataset.layers[layer_id], lang))
+    return _conditional(Response(cache[key], mimetype="application/geo+json"), max_age=3600)
 
 
 @bp.get("/downloads/<layer_id>.<ext>")
@@ -251,8 +393,14 @@ def _conditional(response: Response, max_age: int) -> Response:
 
 
 def security_headers(response: Response) -> Response:
-    """Headers every response carries."""
-    response.headers.setdefault("Content-Security-Policy", csp())
+    """Headers every response carries; ``/embed`` also never sets a cookie."""
+    embed = is_embed()
+    response.headers.setdefault("Content-Security-Policy", csp(embed))
+    frame_options = _x_frame_options(embed)
+    if frame_options:
+        response.headers.setdefault("X-Frame-Options", frame_options)
+    if embed:
+        response.headers.remove("Set-Cookie")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response

@@ -68,7 +68,7 @@
     var ctl = L.control({ position: "topright" });
     ctl.onAdd = function () {
       var box = el("fieldset", "wb-basemaps leaflet-bar");
-      box.appendChild(el("legend", null, "底图"));
+      box.appendChild(el("legend", null, wanbei.t("底图")));
       state.specs.forEach(function (spec) {
         var label = el("label");
         var input = el("input");

@@ -52,9 +52,9 @@
     var ctl = L.control({ position: "topleft" });
     ctl.onAdd = function () {
       var bar = el("div", "wb-tools leaflet-bar");
-      bar.appendChild(button("home", "显示全部结对网络", function () { wanbei.furniture.home(); }));
+      bar.appendChild(button("home", wanbei.t("显示全部结对网络"), function () { wanbei.furniture.home(); }));
       if (document.fullscreenEnabled) {
-        var fs = button("fullscreen", "全屏", function () { wanbei.furniture.toggleFullscreen(); });
+        var fs = button("fullscreen", wanbei.t("全屏"), function () { wanbei.furniture.toggleFullscreen(); });
         fs.classList.add("wb-fullscreen");
         fs.setAttribute("aria-pressed", "false");
         document.addEventListener("fullscreenchange", function () {
@@ -63,7 +63,7 @@
         });
         bar.appendChild(fs);
       }
-      var cl = button("cluster", "聚合重叠的园区与项目点", function () {
+      var cl = button("cluster", wanbei.t("聚合重叠的园区与项目点"), function () {
         wanbei.furniture.setClustering(!state.clustering);
       });
       cl.classList.add("wb-cluster-toggle");

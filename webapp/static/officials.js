@@ -46,7 +46,7 @@
   function hasPanel() { return !!$("wb-panel"); }
 
   function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+    return fetch(wanbei.url(url), { headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) throw new Error(url + ": HTTP " + r.status);
       return r.json();
     });
@@ -657,7 +657,7 @@
     if (!box) return;
     cfg.charts.forEach(function (c) {
       var img = el("img", "wb-chart");
-      img.src = c.url;
+      img.src = wanbei.url(c.url);
       img.alt = "统计图: " + c.name;
       img.loading = "lazy";
       img.setAttribute("data-chart", c.name);
@@ -686,6 +686,7 @@
     if (f.to !== state.years[1]) params.set("to", String(f.to));
     var qs = params.toString();
     history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : "") + window.location.hash);
+    wanbei.emit("wanbei:url", {});
   }
 
   function readURL() {
@@ -713,7 +714,9 @@
     fillFilters();
     var fromURL = readURL();
     if (Object.keys(fromURL.filter).length) setFilter(fromURL.filter, { url: false });
-    if (fromURL.pair) focus(fromURL.pair);
+    // a link that names a view keeps it (permalink.js): the pair is focused without flying
+    var keep = wanbei.permalink && wanbei.permalink.hasView();
+    if (fromURL.pair) focus(fromURL.pair, keep ? { fly: false } : undefined);
     updateCounts();
     document.documentElement.setAttribute("data-wanbei-tools", "1");
   }

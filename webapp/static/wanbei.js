@@ -9,6 +9,8 @@
  *   officials.js  wanbei.initOfficials: focus a pair, search, filters, year slider, statistics,
  *                 the URL; calls the other modules' init
  *   export.js     wanbei.exporter: PNG and A4 PDF of the current view
+ *   permalink.js  wanbei.initPermalink: the URL follows the view (centre, zoom, layers, lang)
+ *   embed.js      the embeddable map (/embed) and the embed builder of the main map
  *
  * Each layer's GeoJSON is fetched once and kept; `wanbei.redraw()` draws it again through the
  * current view: `view.project` (WGS84 → the basemap's datum), `view.filter` (filters and years)
@@ -46,6 +48,17 @@
   }
 
   wanbei.dom = { el: el, svg: svg };
+
+  // An interface word in the page's language: the page lists them (templates/_messages.html,
+  // translated by the app's message catalogs); a word it does not list stays Chinese.
+  var messages = null;
+  wanbei.t = function (zh) {
+    if (messages === null) {
+      var node = document.getElementById("wb-messages");
+      messages = node ? JSON.parse(node.getAttribute("data-messages")) : {};
+    }
+    return Object.prototype.hasOwnProperty.call(messages, zh) ? messages[zh] : zh;
+  };
 
   function variantOf(cfg, props) {
     for (var i = 0; i < cfg.variants.length; i++) {
@@ -204,8 +217,15 @@
     }
   }
 
+  // URLs of the map's config are relative to map.js (in a static export, a page one folder
+  // down loads ../map.js): resolve them against that script, not the page.
+  wanbei.url = function (url) {
+    return new URL(url, wanbei.base || document.baseURI).href;
+  };
+
   wanbei.initMap = function (map) {
     wanbei.map = map;
+    wanbei.base = (document.currentScript && document.currentScript.src) || document.baseURI;
     map.createPane("basemap").style.zIndex = 250;
     map.getContainer().classList.add("wb-map");
     var update = function () {
@@ -217,11 +237,24 @@
     map.on("overlayadd overlayremove", function () { wanbei.syncLegend(map); });
   };
 
+  // A point layer with more features than this is drawn on one canvas instead of one SVG node
+  // per point (100,000 SVG nodes take seconds to build and to pan); the shipped data stays SVG.
+  wanbei.CANVAS_ABOVE = 2000;
+
+  function rendererFor(entry) {
+    if (entry.cfg.geometry !== "point" || entry.data.features.length <= wanbei.CANVAS_ABOVE) {
+      return null;
+    }
+    if (!entry.canvas) entry.canvas = L.canvas({ pane: entry.cfg.pane, padding: 0.2 });
+    return entry.canvas;
+  }
+
   // Draw (again) one loaded layer through the current view.
   function draw(id) {
     var entry = wanbei.entries[id];
     if (!entry || !entry.data) return;
     var cfg = entry.cfg, group = entry.group;
+    var renderer = rendererFor(entry);
     group.clearLayers();
     entry.features = {};
     var shown = 0;
@@ -234,7 +267,9 @@
       },
       style: function (feature) { return styleFor(cfg, feature); },
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, styleFor(cfg, feature));
+        var style = styleFor(cfg, feature);
+        if (renderer) style.renderer = renderer;
+        return L.circleMarker(latlng, style);
       },
       onEachFeature: function (feature, sub) {
         shown += 1;
@@ -299,7 +334,7 @@
     wanbei.layers[cfg.id] = { count: 0, loaded: false, error: null };
     wanbei.groups.push({ group: group, id: cfg.id });
     wanbei.entries[cfg.id] = { cfg: cfg, group: group, data: null, features: {}, shown: 0 };
-    fetch(cfg.url, { headers: { Accept: "application/geo+json" } })
+    fetch(wanbei.url(cfg.url), { headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
@@ -310,7 +345,7 @@
         finished(cfg, { count: data.features.length, loaded: true, error: null });
       })
       .catch(function (err) {
-        status(map).appendChild(el("div", null, "图层“" + cfg.title_zh + "”加载失败: " + err.message));
+        status(map).appendChild(el("div", null, "“" + cfg.title_zh + "” " + wanbei.t("加载失败") + ": " + err.message));
         finished(cfg, { count: 0, loaded: false, error: String(err.message) });
       });
   };

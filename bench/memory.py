@@ -1,0 +1,191 @@
+"""Server memory and cold start of ``wanbei-map serve``, with the shipped data and with synthetic
+project sites (``bench/synth.py``); and the time a reload takes to prepare a data version.
+
+For each data directory (the shipped ``data/``, then 1k / 10k / 100k sites), a fresh
+``wanbei-map serve --data DIR`` process (waitress, 4 threads) is started and measured:
+
+- ``cold start``: from the process's start to the first 200 on ``/``;
+- ``RSS``: the resident memory of the process (``VmRSS`` in ``/proc/PID/status``) after that
+  first page, after warm-up (``/map.js``, every layer's GeoJSON, the officials' JSON), and after
+  ``--requests`` more requests (items pages, bbox queries, filtered downloads, the page); the
+  peak (``VmHWM``) too;
+- ``prepare``: in this process, loading and validating the directory, then
+  :func:`webapp.state.build` with every preparer of the app (the layers' GeoJSON, the OGC catalog,
+  the officials' summaries) — what a reload does before it swaps the new data in.
+
+The ratios are against the shipped data (a baseline of the same server, not another product).
+
+Run: ``.venv/bin/python bench/memory.py [--sizes 1000 10000 100000] [--requests 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from synth import generate  # noqa: E402
+
+from geo.dataset import CsvStore  # noqa: E402
+from layers.registry import LAYERS  # noqa: E402
+from webapp import DEFAULT_DATA_DIR, create_app, state  # noqa: E402
+
+CLI = ROOT / ".venv" / "bin" / "wanbei-map"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of ``pid`` in bytes."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+def _get(url: str) -> int:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _requests(n: int) -> list[str]:
+    paths = []
+    for i in range(n):
+        k = i % 6
+        w, s = 115.5 + (i % 20) * 0.1, 32.0 + (i % 15) * 0.1
+        if k == 0:
+            paths.append(f"/ogc/collections/projects/items?limit=1000&offset={(i * 997) % 90000}")
+        elif k == 1:
+            paths.append(f"/ogc/collections/projects/items?bbox={w},{s},{w + 0.5},{s + 0.5}")
+        elif k == 2:
+            paths.append(f"/downloads/projects.csv?bbox={w},{s},{w + 0.3},{s + 0.3}")
+        elif k == 3:
+            paths.append("/")
+        elif k == 4:
+            paths.append("/ogc/collections/projects/items?f=html&limit=50")
+        else:
+            paths.append(f"/downloads/{list(LAYERS)[i % len(LAYERS)]}.geojson")
+    return paths
+
+
+def serve(data_dir: Path, requests: int) -> dict[str, float]:
+    """Start a server of ``data_dir``; measure its cold start and memory; stop it."""
+    port = _free_port()
+    env = {**os.environ, "WANBEI_RELOAD_INTERVAL": "0"}
+    env.pop("WANBEI_DATABASE_URL", None)
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(CLI), "serve", "--data", str(data_dir), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"the server of {data_dir} exited with {proc.returncode}")
+            try:
+                if _get(base + "/") == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        cold = time.perf_counter() - started
+        first = _status(proc.pid)["VmRSS"]
+        warm = ["/map.js", "/api/pairs.json", "/api/search.json", "/api/stats.json"]
+        for path in warm + [f"/downloads/{i}.geojson" for i in LAYERS]:
+            assert _get(base + path) == 200, path
+        warmed = _status(proc.pid)["VmRSS"]
+        for path in _requests(requests):
+            assert _get(base + path) == 200, path
+        after = _status(proc.pid)
+        return {
+            "cold": cold,
+            "first": first,
+            "warm": warmed,
+            "after": after["VmRSS"],
+            "peak": after["VmHWM"],
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def prepare(data_dir: Path) -> tuple[float, float]:
+    """Seconds to load and validate ``data_dir``, and to build what is served from it."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR)})
+    t = time.perf_counter()
+    dataset = CsvStore(data_dir).load()
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    built = state.build(dataset, state.preparers_of(app))
+    elapsed = time.perf_counter() - t
+    assert set(built.prepared) == set(state.preparers_of(app))
+    return loaded, elapsed
+
+
+def _mb(b: float) -> str:
+    return f"{b / 2**20:.0f} MB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    p.add_argument("--requests", type=int, default=300, help="requests after warm-up")
+    p.add_argument("--seed", type=int, default=20211209, help="seed of bench/synth.py")
+    args = p.parse_args(argv)
+    dirs = [("shipped data", DEFAULT_DATA_DIR)]
+    for n in args.sizes:
+        target = ROOT / ".cache" / "bench" / f"memory-{n}"
+        generate(DEFAULT_DATA_DIR, target, n, args.seed)
+        dirs.append((f"{n:,} sites", target))
+    rows = []
+    for label, data_dir in dirs:
+        m = serve(data_dir, args.requests)
+        loaded, built = prepare(data_dir)
+        rows.append((label, m, loaded, built))
+        print(
+            f"{label}: cold start {m['cold']:.2f} s; RSS {_mb(m['first'])} → {_mb(m['warm'])} "
+            f"→ {_mb(m['after'])} (peak {_mb(m['peak'])}); load {loaded:.2f} s, "
+            f"prepare {built:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    base = rows[0][1]
+    print(
+        "| data | cold start | ratio | RSS after first / | RSS warmed up | RSS after "
+        f"{args.requests} requests | peak RSS | ratio (peak) | load + validate | prepare |"
+    )
+    print("|" + "---|" * 10)
+    for label, m, loaded, built in rows:
+        print(
+            f"| {label} | {m['cold']:.2f} s | {m['cold'] / base['cold']:.1f}× "
+            f"| {_mb(m['first'])} | {_mb(m['warm'])} | {_mb(m['after'])} | {_mb(m['peak'])} "
+            f"| {m['peak'] / base['peak']:.1f}× | {loaded:.2f} s | {built:.2f} s |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

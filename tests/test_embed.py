@@ -1,0 +1,206 @@
+"""/embed and the map's view parameters, frame-ancestors and the other headers, the localized
+layers of the map."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from layers.i18n import to_traditional
+from layers.localize import VALUES_EN, localize_frame, localize_layer_config
+from layers.map import layer_config, legend_config
+from layers.registry import LAYERS, VALUES_ZH
+from webapp import create_app
+from webapp.params import OVERLAYS
+
+PAIR = "P-330200-340300"
+
+
+def test_embed_page(client):
+    r = client.get(f"/embed?pair={PAIR}&layers=parks&center=32,117&zoom=8&controls=zoom&title=x")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'class="wb-body wb-embed"' in html and 'id="wb-panel"' not in html
+    assert 'id="wb-full-map"' in html and 'href="/"' in html
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("layers=parks,nope", "layers"),
+        ("layers=boundaries", "layers"),
+        ("pair=P-nope", "pair"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=118,30,116,34", "bbox"),
+        ("bbox=a,b,c,d", "bbox"),
+        ("bbox=116,30,118,95", "bbox"),
+        ("bbox=116,30,118,34&center=32,117&zoom=7", "center"),
+        ("center=32&zoom=7", "center"),
+        ("center=32,117,1&zoom=7", "center"),
+        ("center=nan,117&zoom=7", "center"),
+        ("center=95,117&zoom=7", "center"),
+        ("center=32,117", "zoom"),
+        ("center=32,117&zoom=3", "zoom"),
+        ("center=32,117&zoom=7.5", "zoom"),
+        ("zoom=7", "zoom"),
+        ("lang=fr", "lang"),
+        ("basemap=google", "basemap"),
+        ("controls=zoom,minimap", "controls"),
+        ("title=" + "x" * 121, "title"),
+        ("title=a%0Ab", "title"),
+    ],
+)
+def test_bad_parameter_is_a_400_naming_it(client, query, parameter):
+    r = client.get("/embed?" + query)
+    assert r.status_code == 400
+    assert r.mimetype == "text/html"
+    assert f"(parameter: {parameter})" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["center=32,117&zoom=7", "layers=parks,projects", "lang=en"])
+def test_the_main_map_takes_the_same_view(client, query):
+    assert client.get("/?" + query).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, parameter", [("zoom=99&center=1,2", "zoom"), ("layers=x", "layers")]
+)
+def test_the_main_map_checks_them_too(client, query, parameter):
+    r = client.get("/?" + query)
+    assert r.status_code == 400 and f"(parameter: {parameter})" in r.get_data(as_text=True)
+
+
+def test_embed_sets_no_cookie_and_may_be_framed_by_anyone(client):
+    r = client.get("/embed")
+    assert "Set-Cookie" not in r.headers
+    assert r.headers["Content-Security-Policy"].endswith("frame-ancestors *")
+    assert "X-Frame-Options" not in r.headers
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("path", ["/", "/table", "/map.js", "/stats", "/api/pairs.json"])
+def test_other_responses_are_framed_by_the_app_only(client, path):
+    r = client.get(path)
+    assert r.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+    assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Referrer-Policy" in r.headers
+
+
+@pytest.mark.parametrize(
+    "value, csp, xfo",
+    [
+        ("https://portal.example.gov.cn  'self'", "https://portal.example.gov.cn 'self'", None),
+        ("'self'", "'self'", "SAMEORIGIN"),
+        ("'none'", "'none'", "DENY"),
+    ],
+)
+def test_frame_ancestors_from_the_environment(monkeypatch, client, value, csp, xfo):
+    monkeypatch.setenv("WANBEI_FRAME_ANCESTORS", value)
+    r = client.get("/embed")
+    assert r.headers["Content-Security-Policy"].endswith(f"frame-ancestors {csp}")
+    assert r.headers.get("X-Frame-Options") == xfo
+    assert client.get("/").headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+
+
+def test_a_frame_ancestors_value_that_would_inject_a_directive_is_refused(monkeypatch):
+    monkeypatch.setenv("WANBEI_FRAME_ANCESTORS", "* ; script-src *")
+    with pytest.raises(ValueError, match="WANBEI_FRAME_ANCESTORS"):
+        create_app({"TESTING": True})
+
+
+def test_map_script_in_each_language(client):
+    en = client.get("/map.js?lang=en").get_data(as_text=True)
+    assert '"title": "Legend"' in en and '"title_zh": "Co-built parks"' in en
+    assert "/api/layers/parks.geojson?lang=en" in en
+    hant = client.get("/map.js?lang=zh-Hant").get_data(as_text=True)
+    assert '"title": "圖例"' in hant and "共建園區" in hant
+    hans = client.get("/map.js").get_data(as_text=True)
+    assert '"title": "图例"' in hans and "/downloads/parks.geojson" in hans
+    r = client.get("/map.js?lang=de")
+    assert r.status_code == 400 and "(parameter: lang)" in r.get_data(as_text=True)
+
+
+def test_map_page_language(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "map.js?v=" in html and "lang=en" in html
+    assert "Download data" in html and "Co-built parks" in html and "Embed the map" in html
+    assert (
+        client.get("/", headers={"Accept-Language": "zh-TW"})
+        .get_data(as_text=True)
+        .startswith('<!doctype html>\n<html lang="zh-Hant">')
+    )
+
+
+def test_localized_layer_data(client, app):
+    hant = client.get("/api/layers/parks.geojson?lang=zh-Hant")
+    assert hant.status_code == 200 and hant.mimetype == "application/geo+json"
+    canonical = json.loads(client.get("/downloads/parks.geojson").get_data())
+    features = json.loads(hant.get_data())["features"]
+    for a, b in zip(canonical["features"], features, strict=True):
+        assert b["properties"]["name_zh"] == to_traditional(a["properties"]["name_zh"])
+        assert b["properties"]["source"] == a["properties"]["source"]
+        assert b["geometry"] == a["geometry"]
+    en = json.loads(client.get("/api/layers/parks.geojson?lang=en").get_data())["features"]
+    for a, b in zip(canonical["features"], en, strict=True):
+        want = a["properties"]["name_en"] or a["properties"]["name_zh"]
+        assert b["properties"]["name_zh"] == want
+    # the downloads stay canonical
+    assert json.loads(client.get("/downloads/parks.geojson").get_data()) == canonical
+
+
+@pytest.mark.parametrize(
+    "path, parameter, status",
+    [
+        ("/api/layers/parks.geojson?lang=xx", "lang", 400),
+        ("/api/layers/nope.geojson", "layer_id", 404),
+    ],
+)
+def test_localized_layer_errors_are_json(client, path, parameter, status):
+    r = client.get(path)
+    assert r.status_code == status and r.get_json()["parameter"] == parameter
+
+
+def test_layer_config_and_legend_localized():
+    spec = LAYERS["projects"]
+    cfg = layer_config(spec, "/x")
+    en = localize_layer_config(cfg, "en")
+    assert en["title_zh"] == spec.title_en
+    assert [f["label_zh"] for f in en["popup"]] == [f.label_en for f in spec.popup]
+    assert en["values"]["status"]["operating"] == "Operating"
+    hant = layer_config(spec, "/x", "zh-Hant")
+    assert hant["title_zh"] == to_traditional(spec.title_zh)
+    assert hant["values"]["status"] == {
+        k: to_traditional(v) for k, v in VALUES_ZH["status"].items()
+    }
+    assert legend_config(lang="en")["title"] == "Legend"
+    assert legend_config(lang="zh-Hant")["title"] == "圖例"
+
+
+def test_every_coded_value_has_english():
+    assert {k: set(v) for k, v in VALUES_EN.items()} == {k: set(v) for k, v in VALUES_ZH.items()}
+
+
+def test_localize_frame_leaves_ids_and_codes(app):
+    from webapp.state import served
+
+    with app.app_context():
+        gdf = served().dataset.layers["projects"]
+    hant = localize_frame(gdf, "zh-Hant")
+    assert list(hant["id"]) == list(gdf["id"]) and list(hant["status"]) == list(gdf["status"])
+    assert localize_frame(gdf, "zh-Hans") is gdf
+
+
+def test_overlays_are_the_registry_minus_the_basemap():
+    assert "boundaries" not in OVERLAYS and "parks" in OVERLAYS
+
+
+def test_embed_is_exported(tmp_path, app):
+    from webapp.export import export_site
+
+    written = export_site(app, tmp_path, formats=("geojson",))
+    assert "embed/index.html" in written
+    html = (tmp_path / "embed" / "index.html").read_text()
+    assert 'src="../map.js' in html and 'href="../static/embed.css' in html
