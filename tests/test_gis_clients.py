@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 
 import pandas as pd
@@ -137,7 +138,13 @@ def test_gdal_pages_through_a_collection_bigger_than_a_page(server, layers):
     server.requests.clear()
     got = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer="boundaries")
     assert got["id"].tolist() == [str(i) for i in gdf["id"]]
-    pages = [r for r in server.requests if "/boundaries/items" in r and "offset=" in r]
+    # The child's request log is read by a thread: give it a moment to catch up.
+    deadline = time.monotonic() + 10
+    while True:
+        pages = [r for r in list(server.requests) if "/boundaries/items" in r and "offset=" in r]
+        if len(pages) >= len(gdf) // PAGE_MAX or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(pages) >= len(gdf) // PAGE_MAX, server.requests
 
 
