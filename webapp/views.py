@@ -284,9 +284,8 @@ def _lang_param() -> Lang:
         raise ApiError(400, "InvalidParameterValue", str(exc), parameter="lang") from None
 
 
-@bp.get("/api/layers/<layer_id>.geojson")
-def api_layer(layer_id: str) -> Response:
-    """One layer for the map in ``lang`` (names and texts localized; /downloads is canonical)."""
+def _check_layer(layer_id: str) -> None:
+    """A 404 that names the parameter and lists the valid layer ids."""
     if layer_id not in LAYERS:
         raise ApiError(
             404,
@@ -295,6 +294,12 @@ def api_layer(layer_id: str) -> Response:
             parameter="layer_id",
             valid=list(LAYERS),
         )
+
+
+@bp.get("/api/layers/<layer_id>.geojson")
+def api_layer(layer_id: str) -> Response:
+    """One layer for the map in ``lang`` (names and texts localized; /downloads is canonical)."""
+    _check_layer(layer_id)
     lang = _lang_param()
     data = served()
     # one body per (data version, layer, language): the cache lives on the served data
@@ -311,14 +316,7 @@ def api_layer(layer_id: str) -> Response:
 @bp.get("/downloads/<layer_id>.<ext>")
 def download(layer_id: str, ext: str) -> Response:
     """A layer as GeoJSON, CSV, GeoPackage or KML, filtered like the OGC API items."""
-    if layer_id not in LAYERS:
-        raise ApiError(
-            404,
-            "NotFound",
-            f"Unknown layer {layer_id!r}.",
-            parameter="layer_id",
-            valid=list(LAYERS),
-        )
+    _check_layer(layer_id)
     if ext not in FORMATS:
         raise ApiError(
             404, "NotFound", f"Unknown format {ext!r}.", parameter="ext", valid=list(FORMATS)
