@@ -5,8 +5,12 @@ browser context (empty cache) and timed from the navigation to the first animati
 the map is ready:
 
 - ours: ``/`` of a server of the synthetic data (werkzeug, threaded, in this process; warmed up
-  by one request for each layer so that the per-version caches and gzip bodies exist), ready when
-  every layer is fetched and drawn (``html[data-wanbei-ready='1']``, set by wanbei.js);
+  by one request for each URL the page fetches so that the per-version caches and gzip bodies
+  exist), ready when every layer is fetched and drawn (``html[data-wanbei-ready='1']``, set by
+  wanbei.js); *tools* when the officials' tools are ready too (``html[data-wanbei-tools='1']``:
+  pair summaries and search index loaded, filters filled), the page is then fully interactive.
+  A point layer above 2,000 features (``layers.lean.LEAN_ABOVE``) comes lean
+  (``/api/lean/<id>.json``) and is drawn on one canvas;
 - naive: the folium page of ``bench/map_page.py`` (every project a ``folium.Marker`` with a
   tooltip, the other layers inlined), ready at its ``load`` event (its script draws everything
   while the page parses). Its CDN scripts are answered by Playwright from the pip-installed
@@ -14,7 +18,9 @@ the map is ready:
   ``--naive-max`` sites, or when it takes over ``--timeout`` seconds, it is not measured.
 
 Both are then checked: ours has every project in ``wanbei.layers``; the naive page has one
-marker element per project. The figure is the median of ``--repeat`` loads.
+marker element per project. The figure is the median of ``--repeat`` loads (1 for the naive page
+from 10,000 sites). *Data*: the bytes of JSON the page fetched (decoded, from the browser's
+resource timing): every layer, the pair summaries and the search index.
 
 Run: ``.venv/bin/python bench/browser_load.py [--sizes 1000 10000 100000] [--repeat 3]``.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import statistics
 import sys
 import threading
@@ -41,7 +48,6 @@ from synth import generate  # noqa: E402
 from xstatic.pkg import leaflet  # noqa: E402
 
 from geo.dataset import CsvStore  # noqa: E402
-from layers.registry import LAYERS  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from webapp import DEFAULT_DATA_DIR, create_app  # noqa: E402
 
@@ -67,20 +73,35 @@ class Server:
         self.thread.start()
 
     def warm(self) -> int:
-        """Request the page, its script and every layer once; return the page's HTML bytes."""
-        sizes = {}
-        for path in ["/", "/map.js", *(f"/downloads/{i}.geojson" for i in LAYERS)]:
-            request = urllib.request.Request(self.url + path, headers={"Accept-Encoding": "gzip"})
-            with urllib.request.urlopen(request, timeout=120) as response:
-                sizes[path] = len(response.read())
+        """Request the page, its script and every URL of data the page fetches once (layers,
+        pair summaries, search index); return the page's HTML bytes."""
+        sizes = {"/": len(self._get("/"))}
+        script = self._get("/map.js").decode()
+        layers = re.findall(r'"url": "([^"]+)"', script)
+        if len(layers) < 7:
+            raise SystemExit(f"found {len(layers)} layer URLs in /map.js, expected 7")
+        for path in [*layers, "/api/pairs.json", "/api/search.json"]:
+            self._get(path)
         return sizes["/"]
+
+    def _get(self, path: str) -> bytes:
+        request = urllib.request.Request(self.url + path, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.read()
 
     def close(self) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
 
 
-def time_ours(browser, url: str, n: int) -> tuple[float, float]:
+#: The bytes of JSON data the page fetched (decoded), from the resource timing.
+DATA_BYTES = """() => performance.getEntriesByType('resource')
+  .filter(e => /\\/(downloads|api)\\//.test(e.name) && !/\\/charts\\//.test(e.name))
+  .reduce((n, e) => n + e.decodedBodySize, 0)"""
+
+
+def time_ours(browser, url: str, n: int) -> tuple[float, float, float, int]:
+    """Ready (layers drawn), tools ready, zoom-in (s) and data bytes of one fresh load."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     try:
@@ -88,11 +109,15 @@ def time_ours(browser, url: str, n: int) -> tuple[float, float]:
         page.goto(url + "/")
         page.wait_for_selector("html[data-wanbei-ready='1']", timeout=120_000)
         page.evaluate(FRAME)
-        elapsed = time.perf_counter() - started
+        ready = time.perf_counter() - started
+        page.wait_for_selector("html[data-wanbei-tools='1']", timeout=120_000)
+        page.evaluate(FRAME)
+        tools = time.perf_counter() - started
         count = page.evaluate("() => window.wanbei.layers.projects.count")
         if count != n:
             raise SystemExit(f"ours drew {count} projects, not {n}")
-        return elapsed, page.evaluate(ZOOM) / 1000
+        data = page.evaluate(DATA_BYTES)
+        return ready, tools, page.evaluate(ZOOM) / 1000, data
     finally:
         context.close()
 
@@ -162,35 +187,38 @@ def main(argv: list[str] | None = None) -> int:
                     html_bytes = server.warm()
                     runs = [time_ours(browser, server.url, n) for _ in range(args.repeat)]
                     ours = statistics.median(r[0] for r in runs)
-                    zoom = statistics.median(r[1] for r in runs)
+                    tools = statistics.median(r[1] for r in runs)
+                    zoom = statistics.median(r[2] for r in runs)
+                    data = runs[0][3]
                 finally:
                     server.close()
                 naive = None
                 if n <= args.naive_max:
                     html = naive_map(CsvStore(target).load()).get_root().render().encode()
                     times = []
-                    for _ in range(1 if n >= 50_000 else args.repeat):
+                    for _ in range(1 if n >= 10_000 else args.repeat):
                         t = time_naive(browser, html, n, args.timeout)
                         if t is None:
                             break
                         times.append(t)
                     naive = statistics.median(times) if times else None
-                rows.append((n, html_bytes, ours, zoom, naive))
+                rows.append((n, html_bytes, data, ours, tools, zoom, naive))
                 shown = f"{naive:.2f} s" if naive is not None else "not measured"
                 print(
-                    f"n={n}: ours {ours:.2f} s, zoom {zoom * 1e3:.0f} ms | naive {shown}",
+                    f"n={n}: ours {ours:.2f} s, tools {tools:.2f} s, zoom {zoom * 1e3:.0f} ms, "
+                    f"data {data / 1e6:.2f} MB | naive {shown}",
                     file=sys.stderr,
                     flush=True,
                 )
         finally:
             browser.close()
     print(
-        "| sites | page HTML: ours | ready: ours | ready: naive folium | ratio (naive / ours) "
-        "| zoom-in: ours |"
+        "| sites | page HTML: ours | data: ours | ready: ours | tools ready: ours "
+        "| ready: naive folium | ratio (naive / ours) | zoom-in: ours |"
     )
-    print("|---|---|---|---|---|---|")
-    for n, html_bytes, ours, zoom, naive in rows:
-        z = f"{html_bytes / 1e3:.1f} KB | {ours:.2f} s"
+    print("|---|---|---|---|---|---|---|---|")
+    for n, html_bytes, data, ours, tools, zoom, naive in rows:
+        z = f"{html_bytes / 1e3:.1f} KB | {data / 1e6:.2f} MB | {ours:.2f} s | {tools:.2f} s"
         zoom_ms = f"{zoom * 1e3:.0f} ms"
         if naive is None:
             why = f"> {args.timeout:.0f} s" if n <= args.naive_max else "not opened"

@@ -6,7 +6,8 @@ For each data directory (the shipped ``data/``, then 1k / 10k / 100k sites), a f
 
 - ``cold start``: from the process's start to the first 200 on ``/``;
 - ``RSS``: the resident memory of the process (``VmRSS`` in ``/proc/PID/status``) after that
-  first page, after warm-up (``/map.js``, every layer's GeoJSON, the officials' JSON), and after
+  first page, after warm-up (``/map.js``, every layer's GeoJSON, also in English and Traditional
+  Chinese, the officials' JSON), and after
   ``--requests`` more requests (items pages, bbox queries, filtered downloads, the page); the
   peak (``VmHWM``) too;
 - ``prepare``: in this process, loading and validating the directory, then
@@ -15,7 +16,12 @@ For each data directory (the shipped ``data/``, then 1k / 10k / 100k sites), a f
 
 The ratios are against the shipped data (a baseline of the same server, not another product).
 
-Run: ``.venv/bin/python bench/memory.py [--sizes 1000 10000 100000] [--requests 300]``.
+``--pages`` (with the largest size) also times how a page of features is assembled, side by
+side: from one ``bytes`` object per feature (the layout before issue 7's memory work, rebuilt
+here from the same text) and from slices of the one whole-layer text that is kept now; and
+the memory each layout holds besides the text.
+
+Run: ``.venv/bin/python bench/memory.py [--sizes 1000 10000 100000] [--requests 300] [--pages]``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -37,6 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synth import generate  # noqa: E402
 
 from geo.dataset import CsvStore  # noqa: E402
+from layers import features as feat  # noqa: E402
 from layers.registry import LAYERS  # noqa: E402
 from webapp import DEFAULT_DATA_DIR, create_app, state  # noqa: E402
 
@@ -114,6 +123,9 @@ def serve(data_dir: Path, requests: int) -> dict[str, float]:
         cold = time.perf_counter() - started
         first = _status(proc.pid)["VmRSS"]
         warm = ["/map.js", "/api/pairs.json", "/api/search.json", "/api/stats.json"]
+        warm += [
+            f"/api/layers/{i}.geojson?lang={lang}" for i in LAYERS for lang in ("en", "zh-Hant")
+        ]
         for path in warm + [f"/downloads/{i}.geojson" for i in LAYERS]:
             assert _get(base + path) == 200, path
         warmed = _status(proc.pid)["VmRSS"]
@@ -145,6 +157,46 @@ def prepare(data_dir: Path) -> tuple[float, float]:
     return loaded, elapsed
 
 
+def pages(data_dir: Path, repeat: int = 20) -> list[tuple[str, int, float, float]]:
+    """Seconds to assemble pages of projects: one bytes per feature (before) vs slices (now)."""
+    dataset = CsvStore(data_dir).load()
+    c = feat.catalog_of(dataset).get("projects")
+    fragments = [c.text.feature(i) for i in range(len(c))]  # the former layout
+    n = len(c)
+    box = feat.Query(bbox=(116.5, 32.5, 117.8, 33.8))
+    selected = c.select(box)
+    cases = [
+        (
+            "page of 1,000 (offset walk)",
+            [np.arange(o, min(o + 1000, n)) for o in range(0, n, n // 20)],
+        ),
+        (
+            "bbox page of 1,000",
+            [selected[o : o + 1000] for o in range(0, len(selected), len(selected) // 20)],
+        ),
+        ("bbox download (every hit)", [selected]),
+    ]
+    rows = []
+    for label, positions in cases:
+        for p in positions:
+            assert b",".join([fragments[i] for i in p]) == c.features_json(p), label
+        t = time.perf_counter()
+        for _ in range(repeat):
+            for p in positions:
+                b",".join([fragments[i] for i in p])
+        before = (time.perf_counter() - t) / (repeat * len(positions))
+        t = time.perf_counter()
+        for _ in range(repeat):
+            for p in positions:
+                c.features_json(p)
+        now = (time.perf_counter() - t) / (repeat * len(positions))
+        rows.append((label, len(positions[0]), before, now))
+    held_before = sys.getsizeof(fragments) + sum(sys.getsizeof(f) for f in fragments)
+    held_now = c.text.starts.nbytes + c.text.ends.nbytes
+    rows.append(("held besides the text", n, held_before, held_now))
+    return rows
+
+
 def _mb(b: float) -> str:
     return f"{b / 2**20:.0f} MB"
 
@@ -154,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     p.add_argument("--requests", type=int, default=300, help="requests after warm-up")
     p.add_argument("--seed", type=int, default=20211209, help="seed of bench/synth.py")
+    p.add_argument("--pages", action="store_true", help="also time page assembly (largest size)")
     args = p.parse_args(argv)
     dirs = [("shipped data", DEFAULT_DATA_DIR)]
     for n in args.sizes:
@@ -184,6 +237,24 @@ def main(argv: list[str] | None = None) -> int:
             f"| {_mb(m['first'])} | {_mb(m['warm'])} | {_mb(m['after'])} | {_mb(m['peak'])} "
             f"| {m['peak'] / base['peak']:.1f}× | {loaded:.2f} s | {built:.2f} s |"
         )
+    if args.pages:
+        print()
+        print(
+            "| projects: assembling | features | one bytes per feature (before) "
+            "| slices of the text (now) | ratio |"
+        )
+        print("|---|---|---|---|---|")
+        for label, count, before, now in pages(dirs[-1][1]):
+            if label.startswith("held"):
+                print(
+                    f"| {label} | {count:,} | {_mb(before)} | {now / 2**20:.1f} MB "
+                    f"| {before / now:.0f}× |"
+                )
+            else:
+                print(
+                    f"| {label} | {count:,} | {before * 1e3:.3f} ms | {now * 1e3:.3f} ms "
+                    f"| {before / now:.1f}× |"
+                )
     return 0
 
 

@@ -36,6 +36,8 @@ class Dataset:
     layers: dict[str, gpd.GeoDataFrame]
     version: str
     source: str = ""
+    #: What is derived from this dataset and lives as long as it, by owner (e.g. the OGC catalog
+    #: of :func:`layers.features.catalog_of`, which the downloads share).
     extra: dict = field(default_factory=dict)
 
 

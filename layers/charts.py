@@ -3,7 +3,8 @@
 No chart library and no external service: each chart is an element tree built with
 :mod:`xml.etree.ElementTree` (so every text from the data is escaped), styled with presentation
 attributes only (the page's CSP forbids inline ``style``). A value the sources do not give is
-drawn as the word "未知" (unknown), never as a zero-length bar.
+drawn as the word "未知" (unknown), never as a zero-length bar. The charts' own words come in
+Simplified Chinese and English (:data:`WORDS`); Traditional Chinese is converted by OpenCC.
 """
 
 from __future__ import annotations
@@ -12,12 +13,53 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from layers.i18n import DEFAULT_LANG, Lang, text
+
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT = (
     "system-ui, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', "
     "'WenQuanYi Micro Hei', sans-serif"
 )
 UNKNOWN_ZH = "未知"
+
+#: The words of the statistics charts: (Simplified Chinese, English); ``{n}`` and ``{year}`` are
+#: filled in. Traditional Chinese is converted from the Simplified text.
+WORDS: dict[str, tuple[str, str]] = {
+    "unknown": (UNKNOWN_ZH, "unknown"),
+    "total": ("共 {n}", "total {n}"),
+    "investment": ("各结对协议投资额(亿元)", "Agreed investment by pair (100 million yuan)"),
+    "investment_series": ("协议投资", "Agreed investment"),
+    "yi": (" 亿元", " × 100 million yuan"),
+    "investment_note": (
+        "“未知”:资料未给出该结对的投资合计",
+        "“unknown”: the sources give no investment total for the pair",
+    ),
+    "projects": ("各结对合作项目数", "Cooperation projects by pair"),
+    "projects_reported": ("资料报告合计", "Total reported by the sources"),
+    "projects_named": ("资料点名", "Named in the sources"),
+    "count": (" 个", ""),
+    "projects_note": (
+        "“未知”:资料未给出该结对的项目合计",
+        "“unknown”: the sources give no project total for the pair",
+    ),
+    "parks": ("共建园区状态", "Co-built parks by status"),
+    "parks_series": ("园区", "Parks"),
+    "targets": ("{year}年度重点任务进展", "Key tasks of {year}: progress"),
+    "targets_note": (
+        "共 {n} 项任务;“未知”:资料未报告完成情况",
+        "{n} tasks in all; “unknown”: the sources do not report whether it was done",
+    ),
+}
+
+
+def word(key: str, lang: Lang = DEFAULT_LANG, **values: object) -> str:
+    """One of :data:`WORDS` in ``lang``, with its ``{placeholders}`` filled from ``values``."""
+    zh, en = WORDS[key]
+    out = en if lang == "en" else text(zh, en, lang) or ""
+    for name, value in values.items():
+        out = out.replace("{" + name + "}", str(value))
+    return out
+
 
 #: Colours of the plan statuses (done → unknown).
 STATUS_COLOURS = {
@@ -84,6 +126,7 @@ def bar_chart(
     unit: str = "",
     width: int = 560,
     note: str = "",
+    unknown: str = UNKNOWN_ZH,
 ) -> str:
     """A horizontal bar chart, one group of bars per category.
 
@@ -101,6 +144,8 @@ def bar_chart(
         Width of the SVG in pixels; the height follows from the number of bars.
     note : str
         A line of small print under the chart (e.g. what "unknown" means).
+    unknown : str
+        The word drawn for a value that is ``None``.
 
     Returns
     -------
@@ -130,7 +175,7 @@ def bar_chart(
     desc = "; ".join(
         f"{c}: "
         + ", ".join(
-            f"{s.name} {UNKNOWN_ZH if s.values[i] is None else _fmt(s.values[i])}{unit}"
+            f"{s.name} {unknown if s.values[i] is None else _fmt(s.values[i]) + unit}"
             for s in series
         )
         for i, c in enumerate(categories)
@@ -175,7 +220,7 @@ def bar_chart(
                         "class": "unknown",
                     },
                 )
-                t.text = UNKNOWN_ZH
+                t.text = unknown
                 continue
             w = max(plot_w * value / vmax, 1.0)
             ET.SubElement(
@@ -204,7 +249,11 @@ def bar_chart(
 
 
 def stacked_bar(
-    title: str, parts: list[tuple[str, int, str]], width: int = 560, note: str = ""
+    title: str,
+    parts: list[tuple[str, int, str]],
+    width: int = 560,
+    note: str = "",
+    total: str = "共 {n}",
 ) -> str:
     """One horizontal bar split into parts (label, count, colour), with a legend below.
 
@@ -215,21 +264,24 @@ def stacked_bar(
         ``(label, count, colour)``; parts with a count of 0 keep their legend entry.
     width : int
     note : str
+    total : str
+        How the description says the sum of the counts (``{n}``).
 
     Returns
     -------
     str
         An SVG document.
     """
-    total = sum(c for _, c, _ in parts)
+    count_all = sum(c for _, c, _ in parts)
+    total_label = total.replace("{n}", str(count_all))
     height = 30 + 28 + 24 + (22 if note else 4)
-    desc = ", ".join(f"{label} {count}" for label, count, _ in parts) + f" (共 {total})"
+    desc = ", ".join(f"{label} {count}" for label, count, _ in parts) + f" ({total_label})"
     root = _svg(width, height, title, desc)
     x, plot_w = 8.0, width - 16
     for _label, count, colour in parts:
         if not count:
             continue
-        w = plot_w * count / total
+        w = plot_w * count / count_all
         ET.SubElement(
             root,
             "rect",
@@ -272,13 +324,16 @@ def stacked_bar(
 CHARTS = ("investment", "projects", "parks", "targets")
 
 
-def statistics_charts(stats: dict[str, Any]) -> dict[str, str]:
+def statistics_charts(stats: dict[str, Any], lang: Lang = DEFAULT_LANG) -> dict[str, str]:
     """The SVG charts of :func:`layers.stats.statistics`, by name (see :data:`CHARTS`).
 
     Parameters
     ----------
     stats : dict
-        The result of :func:`layers.stats.statistics`.
+        The result of :func:`layers.stats.statistics`, in ``lang``
+        (:func:`layers.stats.localize`): its labels are drawn as they are.
+    lang : {"zh-Hans", "en", "zh-Hant"}
+        The language of the charts' own words (:data:`WORDS`).
 
     Returns
     -------
@@ -287,36 +342,59 @@ def statistics_charts(stats: dict[str, Any]) -> dict[str, str]:
     """
     rows = stats["per_pair"]
     labels = [r["label_zh"] for r in rows]
+    unknown = word("unknown", lang)
     investment = bar_chart(
-        "各结对协议投资额(亿元)",
-        labels,
-        [Series("协议投资", tuple(r["investment_yi"] for r in rows), "#c62828")],
-        unit=" 亿元",
-        note="“未知”:资料未给出该结对的投资合计",
-    )
-    projects = bar_chart(
-        "各结对合作项目数",
+        word("investment", lang),
         labels,
         [
-            Series("资料报告合计", tuple(r["projects_count"] for r in rows), "#8e24aa"),
-            Series("资料点名", tuple(float(r["projects_named"]) for r in rows), "#ce93d8"),
+            Series(
+                word("investment_series", lang),
+                tuple(r["investment_yi"] for r in rows),
+                "#c62828",
+            )
         ],
-        unit=" 个",
-        note="“未知”:资料未给出该结对的项目合计",
+        unit=word("yi", lang),
+        note=word("investment_note", lang),
+        unknown=unknown,
+    )
+    projects = bar_chart(
+        word("projects", lang),
+        labels,
+        [
+            Series(
+                word("projects_reported", lang),
+                tuple(r["projects_count"] for r in rows),
+                "#8e24aa",
+            ),
+            Series(
+                word("projects_named", lang),
+                tuple(float(r["projects_named"]) for r in rows),
+                "#ce93d8",
+            ),
+        ],
+        unit=word("count", lang),
+        note=word("projects_note", lang),
+        unknown=unknown,
     )
     park_rows = stats["parks_by_status"]
     parks = bar_chart(
-        "共建园区状态",
+        word("parks", lang),
         [r["status_zh"] for r in park_rows],
-        [Series("园区", tuple(float(r["count"]) for r in park_rows), "#43a047")],
-        unit=" 个",
+        [
+            Series(
+                word("parks_series", lang), tuple(float(r["count"]) for r in park_rows), "#43a047"
+            )
+        ],
+        unit=word("count", lang),
+        unknown=unknown,
     )
     targets = stacked_bar(
-        f"{stats['plan_year']}年度重点任务进展",
+        word("targets", lang, year=stats["plan_year"]),
         [
             (r["status_zh"], r["count"], STATUS_COLOURS.get(r["status"], "#999"))
             for r in stats["targets_by_status"]
         ],
-        note=f"共 {len(stats['targets'])} 项任务;“未知”:资料未报告完成情况",
+        note=word("targets_note", lang, n=len(stats["targets"])),
+        total=word("total", lang),
     )
     return {"investment": investment, "projects": projects, "parks": parks, "targets": targets}

@@ -1,10 +1,11 @@
 """Feature collections for the OGC API and the downloads: metadata, extents and queries.
 
 Everything here is built once per data version (:func:`build_catalog`) and only read by
-requests: a spatial index per layer, each feature's GeoJSON text, the time span of each feature
-and an index of the values of each queryable property. A request parses its parameters with
-:func:`parse_query` (which raises :class:`QueryError` naming the parameter at fault), selects with
-:meth:`Collection.select` and assembles its page from the prepared fragments.
+requests: a spatial index per layer, the layer's GeoJSON text (one copy: the whole-layer body,
+with the offsets of each feature in it), the time span of each feature and an index of the values
+of each queryable property. A request parses its parameters with :func:`parse_query` (which raises
+:class:`QueryError` naming the parameter at fault), selects with :meth:`Collection.select` and
+assembles its page from slices of that text.
 
 No web framework here: :mod:`webapp.ogc` adapts these functions to HTTP.
 """
@@ -17,6 +18,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,7 +30,7 @@ import shapely
 
 from geo.dataset import Dataset
 from geo.schema import TABLES
-from layers.geojson import dumps, to_feature_collection
+from layers.geojson import GeoJsonText, dumps, geojson_text
 from layers.registry import REGISTRY, LayerSpec
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -106,8 +108,8 @@ class Collection:
 
     spec: LayerSpec
     gdf: gpd.GeoDataFrame
-    fragments: list[bytes]
-    ids: dict[str, int]
+    text: GeoJsonText  # the whole layer's GeoJSON (the download) and each feature's place in it
+    ids: FeatureIds
     bounds: tuple[float, float, float, float] | None
     days: tuple[np.ndarray, np.ndarray]  # first and last day of each feature, _NO_TIME if none
     queryables: dict[str, Queryable]
@@ -121,7 +123,7 @@ class Collection:
         return self.spec.id
 
     def __len__(self) -> int:
-        return len(self.fragments)
+        return len(self.text)
 
     @property
     def temporal_extent(self) -> tuple[str, str] | None:
@@ -136,14 +138,14 @@ class Collection:
 
     def feature_index(self, feature_id: str) -> int:
         """The position of feature ``feature_id``; raise QueryError (not found) if absent."""
-        try:
-            return self.ids[feature_id]
-        except KeyError:
+        position = self.ids.position(feature_id)
+        if position is None:
             raise QueryError(
                 "featureId",
                 f"Collection {self.id!r} has no feature {feature_id!r}.",
                 "not_found",
-            ) from None
+            )
+        return position
 
     def select(self, query: Query) -> np.ndarray | None:
         """The sorted positions of the features ``query`` matches; None when it matches all."""
@@ -170,8 +172,7 @@ class Collection:
 
     def features_json(self, positions: Iterable[int]) -> bytes:
         """The GeoJSON features at ``positions``, comma-separated (the inside of an array)."""
-        frags = self.fragments
-        return b",".join([frags[i] for i in positions])
+        return self.text.features(positions)
 
     def subset(self, selected: np.ndarray | None) -> gpd.GeoDataFrame:
         """The GeoDataFrame of ``selected`` (the whole layer when None)."""
@@ -192,6 +193,35 @@ class Collection:
             else:
                 mask[self._sindex.query(shapely.box(*b), predicate="intersects")] = True
         return mask
+
+
+@dataclass(frozen=True)
+class FeatureIds:
+    """Feature ids, sorted, with their positions: a lookup is a binary search.
+
+    Two arrays instead of a dict of 100,000 ids (and as many int objects): a third of the
+    memory, and ``O(log n)`` per lookup, which only single-feature requests make.
+    """
+
+    sorted: np.ndarray  # the ids (str objects, shared with the layer), sorted
+    order: np.ndarray  # the position of each of them
+
+    @classmethod
+    def of(cls, ids: Sequence[Any]) -> FeatureIds:
+        """Index ``ids`` (the ``id`` column of a layer); ValueError if one is repeated."""
+        values = np.array([str(v) for v in ids], dtype=object)
+        order = np.argsort(values, kind="stable")
+        ordered = values[order]
+        if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():
+            raise ValueError("duplicate feature ids")
+        return cls(sorted=ordered, order=order)
+
+    def position(self, feature_id: str) -> int | None:
+        """The position of ``feature_id``, or None."""
+        k = int(np.searchsorted(self.sorted, feature_id))
+        if k < len(self.sorted) and self.sorted[k] == feature_id:
+            return int(self.order[k])
+        return None
 
 
 @dataclass(frozen=True)
@@ -244,6 +274,34 @@ class Catalog:
             ) from None
 
 
+_CATALOG_KEY = "layers.features.catalog"
+_catalog_lock = threading.Lock()
+
+
+def catalog_of(dataset: Dataset) -> Catalog:
+    """The catalog of ``dataset``, built once per dataset object (:func:`build_catalog`).
+
+    The map's downloads and the OGC API both serve the layers' GeoJSON: asking here, they share
+    one catalog, hence one copy of the text. It is kept in ``dataset.extra``, so it lives as
+    long as the dataset it was built from.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+
+    Returns
+    -------
+    Catalog
+    """
+    found = dataset.extra.get(_CATALOG_KEY)
+    if found is None or found[0] is not dataset.layers:  # none, or a copy's of other layers
+        with _catalog_lock:
+            found = dataset.extra.get(_CATALOG_KEY)
+            if found is None or found[0] is not dataset.layers:
+                found = dataset.extra[_CATALOG_KEY] = (dataset.layers, build_catalog(dataset))
+    return found[1]
+
+
 def build_catalog(dataset: Dataset) -> Catalog:
     """Prepare every layer of the registry for queries.
 
@@ -262,8 +320,10 @@ def build_catalog(dataset: Dataset) -> Catalog:
     )
 
 
-def build_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> Collection:
-    """Prepare one layer: GeoJSON fragments, ids, extents, time spans and value indexes.
+def build_collection(
+    spec: LayerSpec, gdf: gpd.GeoDataFrame, text: GeoJsonText | None = None
+) -> Collection:
+    """Prepare one layer: its GeoJSON text, ids, extents, time spans and value indexes.
 
     Parameters
     ----------
@@ -271,6 +331,8 @@ def build_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> Collection:
         The layer; its ``queryables`` and ``temporal`` name properties of ``gdf``.
     gdf : geopandas.GeoDataFrame
         The layer's features in EPSG:4326 with a unique ``id`` column.
+    text : layers.geojson.GeoJsonText, optional
+        The layer's text if already written (:func:`layers.geojson.geojson_text` of ``gdf``).
 
     Returns
     -------
@@ -283,10 +345,14 @@ def build_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> Collection:
             f"{', '.join(missing)}; its properties are: {', '.join(gdf.columns)}"
         )
     gdf = gdf.reset_index(drop=True)
-    features = to_feature_collection(gdf)["features"]
-    ids = {str(f["id"]): i for i, f in enumerate(features)}
-    if len(ids) != len(features):
-        raise ValueError(f"Layer {spec.id!r} has duplicate feature ids")
+    if text is None:
+        text = geojson_text(gdf)
+    if len(text) != len(gdf):
+        raise ValueError(f"The text of layer {spec.id!r} has {len(text)} features, not {len(gdf)}")
+    try:
+        ids = FeatureIds.of(gdf["id"].tolist())
+    except ValueError:
+        raise ValueError(f"Layer {spec.id!r} has duplicate feature ids") from None
     bounds = None
     if len(gdf) and not gdf.geometry.isna().all():
         bounds = tuple(round(float(v), 6) for v in gdf.total_bounds)
@@ -296,7 +362,7 @@ def build_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> Collection:
     return Collection(
         spec=spec,
         gdf=gdf,
-        fragments=[dumps(f) for f in features],
+        text=text,
         ids=ids,
         bounds=bounds,  # type: ignore[arg-type]
         days=_feature_days(gdf, spec.temporal),
@@ -668,7 +734,8 @@ def feature_collection_bytes(
 ) -> bytes:
     """A GeoJSON FeatureCollection of the features at ``positions``, plus ``extra`` members.
 
-    The features come from the prepared fragments, so a page costs a join, not a serialisation.
+    The features are slices of the layer's prepared text, so a page costs a join, not a
+    serialisation.
     """
     head = b'{"type":"FeatureCollection","features":['
     tail = b"]"
@@ -679,10 +746,10 @@ def feature_collection_bytes(
 
 def feature_bytes(collection: Collection, position: int, links: list[dict[str, Any]]) -> bytes:
     """One GeoJSON Feature with ``links`` added."""
-    fragment = collection.fragments[position]
+    fragment = collection.text.feature(position)
     return fragment[:-1] + b',"links":' + dumps(links) + b"}"
 
 
 def feature_properties(collection: Collection, position: int) -> dict[str, Any]:
     """The properties of one feature, JSON values (None for missing)."""
-    return json.loads(collection.fragments[position])["properties"]
+    return json.loads(collection.text.feature(position))["properties"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -21,6 +21,9 @@ import pandas as pd
 from geo.dataset import Dataset, within
 from layers.charts import statistics_charts
 from layers.geojson import dumps
+from layers.i18n import DEFAULT_LANG, LANGS, Lang, text, to_traditional
+from layers.lean import lean_layers
+from layers.localize import VALUES_EN
 from layers.registry import VALUES_ZH
 
 #: What the plan's ``status`` column means, in Chinese.
@@ -30,6 +33,24 @@ PLAN_STATUS_ZH = {
     "not_done": "未完成",
     "unknown": "未知",
 }
+#: ... and in English.
+PLAN_STATUS_EN = {
+    "done": "Done",
+    "partly_done": "Partly done",
+    "not_done": "Not done",
+    "unknown": "Unknown",
+}
+#: The plan's units in English (the measure word 个 needs none).
+PLAN_UNITS_EN = {
+    "家": "enterprises",
+    "个": "",
+    "对": "pairs",
+    "条/对": "per pair",
+    "次/对": "per pair",
+}
+
+#: How many named projects a pair summary lists when the projects layer is drawn lean.
+NAMED_MAX = 50
 
 #: The layers the search index covers, in the order results are ranked.
 SEARCH_LAYERS = ("pairings", "places", "parks", "projects", "partnerships")
@@ -96,6 +117,20 @@ def _province_names(dataset: Dataset) -> dict[str, str]:
     return dict(zip(prov["adcode"], prov["name_zh"], strict=True))
 
 
+def _province_en(name_zh: str | None) -> str | None:
+    """A province's English name, from its pinyin (the data gives none): 江苏省 → Jiangsu."""
+    if not name_zh:
+        return None
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+
+    base = re.sub("(省|市|自治区)$", "", name_zh)
+    return "".join(lazy_pinyin(base, style=Style.NORMAL)).capitalize()
+
+
+def _en(labels: dict[str, str], code: Any) -> Any:
+    return labels.get(code, code)
+
+
 # --- pairs ---------------------------------------------------------------------------------------
 
 
@@ -136,7 +171,7 @@ def parent_pairs(pairings: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def pair_summaries(dataset: Dataset) -> dict[str, Any]:
+def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]:
     """Summarise each city-level pair: both sides, its county pairs, parks, projects,
     partnerships, plan targets, sources, and the ids of its features in every layer.
 
@@ -144,6 +179,11 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
     ----------
     dataset : geo.dataset.Dataset
         A validated dataset.
+    lean : iterable of str
+        Layers the map draws lean (:func:`layers.lean.lean_layers`): their feature ids are not
+        listed in ``features`` (the map finds a feature's pair from its ``pairing_id``), and
+        a lean ``projects`` layer lists only its first :data:`NAMED_MAX` named projects per pair
+        (``named_count`` still counts them all).
 
     Returns
     -------
@@ -153,8 +193,10 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
         sources report for the pair (``None`` where they report none: never a sum of the
         named projects, whose amounts the sources do not give); ``features`` maps each layer
         id to the ids of the features that belong to the pair (drawn highlighted when the pair
-        is focused); ``bounds`` is ``[[south, west], [north, east]]`` of those features.
+        is focused); ``bounds`` is ``[[south, west], [north, east]]`` of those features;
+        ``lean`` lists the layers left out of ``features``.
     """
+    lean = [layer_id for layer_id in dataset.layers if layer_id in set(lean)]
     layers, tables = dataset.layers, dataset.tables
     pairings = layers["pairings"]
     parent = parent_pairs(pairings)
@@ -173,6 +215,7 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
             "name_en": places.at[adcode, "name_en"] if known else None,
             "province_adcode": prov,
             "province_zh": provinces.get(prov),
+            "province_en": _province_en(provinces.get(prov)),
         }
 
     def of_pair(frame: pd.DataFrame, pair_id: str) -> pd.DataFrame:
@@ -205,6 +248,7 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
         summary = {
             "id": pid,
             "label_zh": f"{_value(row.helping_name_zh)}—{_value(row.helped_name_zh)}",
+            "label_en": _pair_en(row.helping_name_en, row.helped_name_en),
             "helping": side(row.helping_adcode, row.helping_name_zh),
             "helped": side(row.helped_adcode, row.helped_name_zh),
             "since": _value(row.since),
@@ -213,12 +257,31 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
             "note": _value(row.note),
             "county_pairs": _records(
                 county,
-                ["id", "helping_name_zh", "helped_name_zh", "since", "confidence", "note"],
+                [
+                    "id",
+                    "helping_name_zh",
+                    "helping_name_en",
+                    "helped_name_zh",
+                    "helped_name_en",
+                    "since",
+                    "confidence",
+                    "note",
+                ],
             ),
             "parks": [
-                {**r, "status_zh": VALUES_ZH["status"].get(r["status"], r["status"])}
+                {**r, **_status(r["status"])}
                 for r in _records(
-                    parks, ["id", "name_zh", "host_name_zh", "status", "status_date", "date"]
+                    parks,
+                    [
+                        "id",
+                        "name_zh",
+                        "name_en",
+                        "host_name_zh",
+                        "host_name_en",
+                        "status",
+                        "status_date",
+                        "date",
+                    ],
                 )
             ],
             "projects": {
@@ -226,9 +289,10 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
                 "investment_yi": _value(row.investment_yi),
                 "named_count": len(projects),
                 "named": [
-                    {**r, "status_zh": VALUES_ZH["status"].get(r["status"], r["status"])}
+                    {**r, **_status(r["status"])}
                     for r in _records(
-                        projects, ["id", "name_zh", "sector", "status", "year", "investment_yi"]
+                        projects.head(NAMED_MAX) if "projects" in lean else projects,
+                        ["id", "name_zh", "name_en", "sector", "status", "year", "investment_yi"],
                     )
                 ],
                 "totals": _records(
@@ -245,8 +309,14 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
                 ),
             },
             "partnerships": [
-                {**r, "type_zh": VALUES_ZH["type"].get(r["type"], r["type"])}
-                for r in _records(partnerships, ["id", "name_zh", "type", "year", "date", "people"])
+                {
+                    **r,
+                    "type_zh": VALUES_ZH["type"].get(r["type"], r["type"]),
+                    "type_en": _en(VALUES_EN["type"], r["type"]),
+                }
+                for r in _records(
+                    partnerships, ["id", "name_zh", "name_en", "type", "year", "date", "people"]
+                )
             ],
             "plan": [_plan_record(r, "pair") for r in own_plan.itertuples()]
             + [_plan_record(r, "all") for r in common_plan.itertuples()],
@@ -266,13 +336,32 @@ def pair_summaries(dataset: Dataset) -> dict[str, Any]:
             },
             "bounds": _bounds(drawn),
         }
+        for layer_id in lean:
+            summary["features"].pop(layer_id, None)
         pairs.append(summary)
     helping_provinces = sorted({p["helping"]["province_adcode"] for p in pairs})
     return {
         "version": dataset.version,
         "pairs": pairs,
         "by_adcode": by_adcode,
-        "provinces": [{"adcode": a, "name_zh": provinces.get(a, a)} for a in helping_provinces],
+        "provinces": [
+            {"adcode": a, "name_zh": provinces.get(a, a), "name_en": _province_en(provinces.get(a))}
+            for a in helping_provinces
+        ],
+        "lean": lean,
+    }
+
+
+def _pair_en(helping: Any, helped: Any) -> str | None:
+    helping, helped = _value(helping), _value(helped)
+    return f"{helping} – {helped}" if helping and helped else None
+
+
+def _status(code: Any) -> dict[str, Any]:
+    """The Chinese and English labels of a park's or project's status code."""
+    return {
+        "status_zh": VALUES_ZH["status"].get(code, code),
+        "status_en": _en(VALUES_EN["status"], code),
     }
 
 
@@ -284,9 +373,11 @@ def _plan_record(r: Any, applies: str) -> dict[str, Any]:
         "target_en": r.target_en,
         "value": _value(r.value),
         "unit": _value(r.unit),
+        "unit_en": PLAN_UNITS_EN.get(_value(r.unit), _value(r.unit)),
         "scope": _value(r.scope),
         "status": r.status,
         "status_zh": PLAN_STATUS_ZH.get(r.status, r.status),
+        "status_en": PLAN_STATUS_EN.get(r.status, r.status),
         "status_note": _value(r.status_note),
         "applies": applies,
     }
@@ -337,24 +428,49 @@ def normalize(text: str) -> str:
     return _NOT_WORD.sub("", text.lower())
 
 
-def search_index(dataset: Dataset) -> dict[str, Any]:
+def search_index(dataset: Dataset, remote: Iterable[str] = ()) -> dict[str, Any]:
     """The entries the page searches: names in Chinese and English, pinyin and initials.
 
     Parameters
     ----------
     dataset : geo.dataset.Dataset
+    remote : iterable of str
+        Layers left out of the index (big layers, searched on the server instead: see
+        :mod:`layers.search`).
 
     Returns
     -------
     dict
-        ``{"version", "entries": [...]}``; each entry has ``layer``, ``id``, ``name_zh``,
-        ``name_en`` (or None), ``context_zh`` (the pair or the place a feature belongs to),
-        ``pinyin``, ``initials`` and ``en`` (``name_en`` normalised), in the order of
-        :data:`SEARCH_LAYERS`.
+        ``{"version", "entries": [...], "remote": [...]}``; each entry has ``layer``, ``id``,
+        ``name_zh``, ``name_en`` (or None), ``context_zh`` (the pair or the place a feature
+        belongs to), ``pinyin``, ``initials`` and ``en`` (``name_en`` normalised), in the order
+        of :data:`SEARCH_LAYERS`; ``remote`` lists the layers of :data:`SEARCH_LAYERS` left out.
+    """
+    remote = [layer_id for layer_id in SEARCH_LAYERS if layer_id in set(remote)]
+    local = [layer_id for layer_id in SEARCH_LAYERS if layer_id not in remote]
+    return {
+        "version": dataset.version,
+        "entries": search_entries(dataset, local),
+        "remote": remote,
+    }
+
+
+def search_entries(dataset: Dataset, layer_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The search entries of the features of ``layer_ids`` (see :func:`search_index`).
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+    layer_ids : iterable of str
+        Layers of :data:`SEARCH_LAYERS`, in the order wanted.
+
+    Returns
+    -------
+    list of dict
     """
     layers = dataset.layers
     entries = []
-    for layer_id in SEARCH_LAYERS:
+    for layer_id in layer_ids:
         frame = layers[layer_id]
         if layer_id == "pairings":
             frame = frame.assign(
@@ -372,23 +488,23 @@ def search_index(dataset: Dataset) -> dict[str, Any]:
                     "name_zh": name_zh,
                     "name_en": name_en,
                     "context_zh": _context(layer_id, r),
+                    "context_en": _context(layer_id, r, english=True),
                     "pinyin": full,
                     "initials": initials,
                     "en": normalize(name_en) if name_en else "",
                 }
             )
-    return {"version": dataset.version, "entries": entries}
+    return entries
 
 
-def _context(layer_id: str, r: Any) -> str | None:
+def _context(layer_id: str, r: Any, english: bool = False) -> str | None:
+    values = VALUES_EN if english else VALUES_ZH
     if layer_id in ("parks", "projects"):
-        return _value(r.pairing_name_zh)
-    if layer_id == "pairings":
-        return VALUES_ZH["level"].get(r.level, r.level)
-    if layer_id == "places":
-        return VALUES_ZH["level"].get(r.level, r.level)
+        return _value(r.pairing_name_en if english else r.pairing_name_zh)
+    if layer_id in ("pairings", "places"):
+        return values["level"].get(r.level, r.level)
     if layer_id == "partnerships":
-        return VALUES_ZH["type"].get(r.type, r.type)
+        return values["type"].get(r.type, r.type)
     return None
 
 
@@ -421,8 +537,11 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
         {
             "id": r.id,
             "label_zh": f"{r.helping_name_zh}—{r.helped_name_zh}",
+            "label_en": _pair_en(r.helping_name_en, r.helped_name_en),
             "helping_zh": r.helping_name_zh,
+            "helping_en": _value(r.helping_name_en),
             "helped_zh": r.helped_name_zh,
+            "helped_en": _value(r.helped_name_en),
             "projects_count": _value(r.projects_count),
             "projects_named": int(r.projects_named),
             "investment_yi": _value(r.investment_yi),
@@ -432,9 +551,7 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
     ]
     counts = parks["status"].value_counts()
     order = [s for s in VALUES_ZH["status"] if s in counts.index]
-    parks_by_status = [
-        {"status": s, "status_zh": VALUES_ZH["status"][s], "count": int(counts[s])} for s in order
-    ]
+    parks_by_status = [{"status": s, **_status(s), "count": int(counts[s])} for s in order]
     plan = dataset.tables["plan"]
     year = plan[plan["year"] == plan_year]
     targets = [
@@ -442,7 +559,12 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
     ]
     by_status = year["status"].value_counts()
     known = [
-        {"status": s, "status_zh": label, "count": int(by_status.get(s, 0))}
+        {
+            "status": s,
+            "status_zh": label,
+            "status_en": PLAN_STATUS_EN[s],
+            "count": int(by_status.get(s, 0)),
+        }
         for s, label in PLAN_STATUS_ZH.items()
     ]
     return {
@@ -468,6 +590,102 @@ def data_date(dataset: Dataset) -> str | None:
     return max(dates) if dates else None
 
 
+# --- languages -----------------------------------------------------------------------------------
+
+#: Free text of the summaries and statistics without an English form: converted to Traditional
+#: Chinese by OpenCC, left as it is in English. Sources are cited as published, never converted.
+FREE_TEXT = frozenset({"note", "status_note", "scope", "unit", "sector"})
+
+
+def localize(value: Any, lang: Lang) -> Any:
+    """A copy of JSON-ready summaries (pairs, search index, statistics) in ``lang``.
+
+    Parameters
+    ----------
+    value : dict, list or scalar
+        What :func:`pair_summaries`, :func:`search_index` or :func:`statistics` returned (or a
+        part of it).
+    lang : {"zh-Hans", "en", "zh-Hant"}
+
+    Returns
+    -------
+    dict, list or scalar
+        For ``en``, each ``X_zh`` text with an ``X_en`` sibling holds the English text (the
+        Chinese where none is given), and so does a :data:`FREE_TEXT` field with an ``X_en``
+        sibling (``unit``); for ``zh-Hant``, every ``X_zh`` text and the free text of
+        :data:`FREE_TEXT` are converted by OpenCC. The key names stay, so the page reads them
+        unchanged, as it reads the localized layers (:func:`layers.localize.localize_frame`).
+        ``zh-Hans`` returns ``value`` itself.
+    """
+    if lang == DEFAULT_LANG:
+        return value
+    return _localized(value, lang)
+
+
+def _localized(value: Any, lang: Lang) -> Any:
+    if isinstance(value, list):
+        return [_localized(v, lang) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, v in value.items():
+        if isinstance(v, dict | list):
+            out[key] = _localized(v, lang)
+        elif isinstance(v, str) and key.endswith("_zh"):
+            out[key] = text(v, value.get(f"{key[:-3]}_en"), lang)
+        elif isinstance(v, str) and key in FREE_TEXT:
+            en = value.get(f"{key}_en")
+            if lang == "zh-Hant":
+                out[key] = to_traditional(v)
+            else:
+                out[key] = en if isinstance(en, str) else v
+        else:
+            out[key] = v
+    return out
+
+
+@dataclass(frozen=True)
+class Localized:
+    """What the officials' map serves for one data version in one language, ready to send."""
+
+    lang: Lang
+    pairs: bytes
+    search: bytes
+    stats: dict[str, Any]
+    charts: dict[str, str]
+
+
+def localized(
+    pairs: dict[str, Any], search: dict[str, Any], stats: dict[str, Any], lang: Lang
+) -> Localized:
+    """The pair summaries, search index, statistics and charts in ``lang`` (see :func:`localize`).
+
+    Parameters
+    ----------
+    pairs, search, stats : dict
+        What :func:`pair_summaries`, :func:`search_index` and :func:`statistics` returned.
+    lang : {"zh-Hans", "en", "zh-Hant"}
+
+    Returns
+    -------
+    Localized
+        Each body says its ``lang``. A search entry in another language than zh-Hans keeps its
+        Simplified name as ``hans``, so that what a person types in Chinese still matches.
+    """
+    search_out = localize(search, lang)
+    if lang != DEFAULT_LANG:
+        for entry, original in zip(search_out["entries"], search["entries"], strict=True):
+            entry["hans"] = original["name_zh"]
+    stats_out = localize(stats, lang)
+    return Localized(
+        lang=lang,
+        pairs=dumps({**localize(pairs, lang), "lang": lang}),
+        search=dumps({**search_out, "lang": lang}),
+        stats=stats_out,
+        charts=statistics_charts(stats_out, lang),
+    )
+
+
 # --- everything at once --------------------------------------------------------------------------
 
 
@@ -482,6 +700,9 @@ class Derived:
     stats_json: bytes
     charts: dict[str, str]
     data_date: str | None
+    #: The pair summaries, search index, statistics and charts in each language of
+    #: :data:`layers.i18n.LANGS` (zh-Hans: the same bodies as above).
+    languages: dict[str, Localized] = field(default_factory=dict)
 
 
 def derive(dataset: Dataset) -> Derived:
@@ -494,14 +715,20 @@ def derive(dataset: Dataset) -> Derived:
     Returns
     -------
     Derived
+        For the layers the map draws lean (:func:`layers.lean.lean_layers`), the pair
+        summaries list no feature ids and the search index leaves them to the server's search.
     """
     stats = statistics(dataset)
+    lean = lean_layers(dataset.layers)
+    pairs, search = pair_summaries(dataset, lean), search_index(dataset, remote=lean)
+    languages = {lang: localized(pairs, search, stats, lang) for lang in LANGS}
     return Derived(
         version=dataset.version,
-        pairs=dumps(pair_summaries(dataset)),
-        search=dumps(search_index(dataset)),
+        pairs=languages[DEFAULT_LANG].pairs,
+        search=languages[DEFAULT_LANG].search,
         stats=stats,
         stats_json=dumps(stats),
-        charts=statistics_charts(stats),
+        charts=languages[DEFAULT_LANG].charts,
         data_date=stats["data_date"],
+        languages=languages,
     )

@@ -204,3 +204,110 @@ def test_embed_is_exported(tmp_path, app):
     assert "embed/index.html" in written
     html = (tmp_path / "embed" / "index.html").read_text()
     assert 'src="../map.js' in html and 'href="../static/embed.css' in html
+
+
+# --- the filters of the permalink (officials.js writeURL), checked by the server ---------------
+
+FILTERS_OK = [
+    f"f_pair={PAIR}",
+    "province=310000",
+    "province=320000",
+    "province=330000",
+    "sector=汽车零部件",
+    "sector=汽車零部件",  # the zh-Hant map filters its Traditional text
+    "sector=__none__",
+    "status=landed",
+    "status=operating",  # a code of the registry, though no feature has it now
+    "from=2021",
+    "to=2030",
+    "from=2023&to=2023",
+    "cluster=1",
+    "cluster=0",
+    "f_pair=&province=&sector=&status=&from=&to=",  # empty: no filter, as in the browser
+]
+
+
+@pytest.mark.parametrize("path", ["/", "/embed"])
+@pytest.mark.parametrize("query", FILTERS_OK)
+def test_valid_filters_are_accepted(client, path, query):
+    assert client.get(f"{path}?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, parameter, allowed",
+    [
+        ("f_pair=P-nope", "f_pair", PAIR),
+        ("f_pair=P-330105-341322", "f_pair", PAIR),  # a county-level pair: not a filter
+        ("province=340000", "province", "310000, 320000, 330000"),  # a helped province
+        ("province=31", "province", "310000"),
+        ("sector=汽车", "sector", "汽车零部件"),
+        ("sector=none", "sector", "__none__"),
+        ("status=closed", "status", "landed"),
+        ("status=已签约落地", "status", "landed"),  # the label, not the code
+        ("from=2020", "from", "2021 to 2030"),
+        ("to=2031", "to", "2021 to 2030"),
+        ("from=2022.0", "from", "2021 to 2030"),
+        ("to=-2025", "to", "2021 to 2030"),
+        ("from=２０２２", "from", "2021 to 2030"),  # full-width digits
+        ("from=abc", "from", "2021 to 2030"),
+        ("from=2027&to=2024", "to", "must not be before from (2027)"),
+        ("cluster=yes", "cluster", "0, 1"),
+        ("pair=P-nope&f_pair=P-nope", "pair", PAIR),
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_bad_filter_is_a_400_naming_it_and_its_values(client, path, query, parameter, allowed):
+    r = client.get(f"{path}?{query}")
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert f"(parameter: {parameter})" in html and allowed in html
+    assert "Traceback" not in html
+
+
+def test_view_values_come_from_the_data(app):
+    from webapp.params import NO_SECTOR, view_values
+    from webapp.state import served
+
+    with app.app_context():
+        dataset = served().dataset
+    values = view_values(dataset)
+    pairings = dataset.layers["pairings"]
+    assert set(values.pairs) == set(pairings.loc[pairings["level"] == "city", "id"])
+    assert values.provinces == ("310000", "320000", "330000")
+    sectors = {s for s in dataset.layers["projects"]["sector"] if isinstance(s, str)}
+    assert sectors and sectors | {to_traditional(s) for s in sectors} | {NO_SECTOR} == set(
+        values.sectors
+    )
+    assert set(VALUES_ZH["status"]) <= set(values.statuses)
+    for layer_id in ("parks", "projects"):
+        assert set(dataset.layers[layer_id]["status"].dropna()) <= set(values.statuses)
+
+
+def test_filter_values_follow_the_data(data_copy):
+    """A sector that only a new data version has is accepted once that version is served."""
+    import pandas as pd
+
+    path = data_copy / "projects.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "sector"] = "新材料"
+    frame.to_csv(path, index=False)
+    client = create_app({"TESTING": True, "DATA_DIR": str(data_copy)}).test_client()
+    assert client.get("/?sector=新材料").status_code == 200
+    assert client.get("/embed?sector=新材料").status_code == 200
+    assert client.get("/?sector=新能源").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # composed like writeURL() (officials.js) and write() (permalink.js) compose them
+        f"pair={PAIR}&f_pair={PAIR}&province=330000&sector=汽车零部件&status=landed"
+        "&from=2022&to=2026&cluster=1&center=31.20000,119.90000&zoom=9&layers=parks,pairings",
+        "lang=zh-Hant&status=operating&to=2025&center=32.10000,117.30000&zoom=7",
+        "lang=en&sector=__none__&from=2030&basemap=offline",
+        f"lang=en&f_pair={PAIR}&bbox=115,30,121,34",
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_a_permalink_is_accepted(client, path, query):
+    assert client.get(f"{path}?{query}").status_code == 200

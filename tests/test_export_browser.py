@@ -70,8 +70,10 @@ def test_the_exported_map_draws_every_layer_from_a_static_server(page, static_si
 
 def test_the_other_exported_pages_load_from_the_static_server(page, static_site):
     site, url = static_site
-    others = sorted(p.parent.relative_to(site).as_posix() for p in site.glob("*/index.html"))
-    assert "table" in others
+    others = sorted(
+        p.parent.relative_to(site).as_posix() for p in site.rglob("index.html") if p.parent != site
+    )
+    assert {"table", "en/table", "zh-Hant/about", "en/embed"} <= set(others)
     for name in others:
         tab = page.context.new_page()
         messages, requests, failed = [], [], []
@@ -86,3 +88,82 @@ def test_the_other_exported_pages_load_from_the_static_server(page, static_site)
         assert [m for m in messages if m[0] == "error"] == [], name
         assert [u for u in requests if not u.startswith(url + "/")] == [], name
         tab.close()
+
+
+# --- the three languages of the export --------------------------------------------------------
+
+TOOLS = "html[data-wanbei-tools='1']"
+LEGEND = {"zh-Hans": "图例", "en": "Legend", "zh-Hant": "圖例"}
+FOLDER = {"zh-Hans": "", "en": "en/", "zh-Hant": "zh-Hant/"}
+
+
+def _watch(page):
+    seen = {"messages": [], "requests": [], "failed": []}
+    page.on("console", lambda m: seen["messages"].append((m.type, m.text)))
+    page.on("pageerror", lambda e: seen["messages"].append(("error", str(e))))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("response", lambda r: seen["failed"].append(r.url) if r.status >= 400 else None)
+    return seen
+
+
+def _feature_count(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return len(json.loads(r.read())["features"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+@pytest.mark.parametrize("page_path", ["", "embed/"])
+def test_the_exported_map_in_each_language(page, static_site, lang, page_path):
+    site, url = static_site
+    seen = _watch(page)
+    page.goto(f"{url}/{FOLDER[lang]}{page_path}")
+    page.wait_for_selector(TOOLS, timeout=20_000)
+    assert page.evaluate("document.documentElement.lang") == lang
+    assert page.locator(".wb-legend-title").text_content() == LEGEND[lang]
+    state = page.evaluate("() => window.wanbei.layers")
+    urls = page.evaluate(
+        "() => Object.fromEntries(Object.entries(wanbei.entries)"
+        ".map(([id, e]) => [id, wanbei.url(e.cfg.url)]))"
+    )
+    for layer_id in LAYERS:
+        # each layer is the localized file of this language's folder, drawn whole
+        assert urls[layer_id].startswith(f"{url}/{lang}/"), urls[layer_id]
+        expected = _feature_count(urls[layer_id])
+        assert state[layer_id] == {"count": expected, "loaded": True, "error": None}, layer_id
+        assert page.locator(f"path.wb-{layer_id}").count() == expected, layer_id
+    if lang == "en":
+        assert "Co-built parks" in page.locator(".leaflet-control-layers").text_content()
+    else:
+        assert "共建園區" in page.locator(".leaflet-control-layers").text_content()
+    assert [m for m in seen["messages"] if m[0] in ("error", "warning")] == []
+    assert seen["failed"] == []
+    assert [u for u in seen["requests"] if not u.startswith(url + "/")] == []
+
+
+@pytest.mark.parametrize("page_path", ["", "embed/"])
+def test_the_exported_language_links_switch_and_keep_the_view(page, static_site, page_path):
+    _site, url = static_site
+    seen = _watch(page)
+    page.goto(f"{url}/{page_path}?center=31.50000,118.50000&zoom=7")
+    page.wait_for_selector(TOOLS, timeout=20_000)
+    for lang in ("en", "zh-Hant", "zh-Hans"):
+        link = page.locator(f"a[data-lang='{lang}']")
+        assert "lang=" not in (link.get_attribute("href") or "")
+        link.click()
+        page.wait_for_url(f"{url}/{FOLDER[lang]}{page_path}?*")
+        page.wait_for_selector(TOOLS, timeout=20_000)
+        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.locator(".wb-legend-title").text_content() == LEGEND[lang]
+        assert page.evaluate("wanbei.map.getZoom()") == 7
+        assert "center=31.5" in page.url
+    assert seen["failed"] == []
+    assert [u for u in seen["requests"] if not u.startswith(url + "/")] == []
+
+
+def test_the_exported_english_embed_links_to_the_english_map(page, static_site):
+    _site, url = static_site
+    page.goto(f"{url}/en/embed/?zoom=8&center=32.00000,117.00000")
+    page.wait_for_selector(TOOLS, timeout=20_000)
+    href = page.locator("#wb-full-map").get_attribute("href")
+    assert page.evaluate(f"new URL({json.dumps(href)}, location.href).pathname") == "/en/"
+    assert page.locator("#wb-full-map").text_content().strip() == "View the full map"

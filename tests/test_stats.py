@@ -142,6 +142,7 @@ def test_search_index_covers_every_named_feature(dataset):
         "name_zh": "蚌埠市",
         "name_en": "Bengbu",
         "context_zh": "地级市",
+        "context_en": "Prefecture-level city",
         "pinyin": "bengbushi",
         "initials": "bbs",
         "en": "bengbu",

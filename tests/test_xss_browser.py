@@ -106,3 +106,30 @@ def test_table_payloads_show_as_text(page, hostile_server, path):
     assert sum(PAYLOAD in c for c in cells) > 20, "the payloads show literally, as text"
     assert page.evaluate(INJECTED) == CLEAN
     assert dialogs == []
+
+
+@pytest.mark.parametrize("path", ["/", "/?lang=zh-Hant"])
+def test_tables_beside_the_map_show_payloads_as_text(page, hostile_server, path):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server.url + path)
+    page.wait_for_selector("html[data-wanbei-tools='1']", timeout=20_000)
+    page.click("#wb-tables-toggle")
+    page.select_option("#wb-pair-select", "P-330200-340300")  # the caption names the pair
+    cells = []
+    for layer in ("pairings", "parks", "projects"):
+        page.select_option("#wb-tables-layer", layer)
+        page.wait_for_function(
+            "(l) => document.getElementById('wb-tables-body').dataset.layer === l", arg=layer
+        )
+        page.click("#wb-tables-body tr[data-id] button")  # choose a row: its popup opens
+        page.locator(".leaflet-popup-content").wait_for()
+        cells += page.evaluate(
+            "[...document.querySelectorAll('#wb-tables caption, #wb-tables th, #wb-tables td')]"
+            ".map(c => c.textContent)"
+        )
+    assert sum(PAYLOAD in c for c in cells) >= 10, "the payloads show literally, as text"
+    caption = page.locator("#wb-tables-caption").text_content()
+    assert caption.count(PAYLOAD) == 2, "the focused pair's names in the caption too"
+    assert page.evaluate(INJECTED) == CLEAN
+    assert dialogs == []

@@ -105,7 +105,7 @@ def prepare(dataset: Dataset) -> OgcData:
     and at every reload before the new data is served)."""
     return OgcData(
         dataset=dataset,
-        catalog=feat.build_catalog(dataset),
+        catalog=feat.catalog_of(dataset),  # shared with the layers' downloads (state.build)
         last_modified=max(transfer.data_last_modified(dataset.source), CODE_MODIFIED),
     )
 

@@ -1,17 +1,21 @@
 """The view parameters of the map pages (``/`` and ``/embed``), checked at the boundary.
 
 Each bad parameter is an :class:`ApiError` 400 that names it (an HTML page for these pages).
-The browser writes the same parameters back into the URL (``permalink.js``), so a link opens
-the view it was copied from.
+The browser writes the same parameters back into the URL (``permalink.js``, and the filters'
+keys ``f_pair``, ``province``, ``sector``, ``status``, ``from``, ``to`` and ``cluster`` in
+``officials.js``), so a link opens the view it was copied from. The values those keys may take
+come from the served data (:func:`view_values`, built once per data version).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from layers.registry import REGISTRY
+from geo.dataset import Dataset
+from layers.i18n import to_traditional
+from layers.registry import REGISTRY, VALUES_ZH
 from webapp.errors import ApiError
 
 #: The overlay layers ``layers=`` may name (the boundaries are the offline basemap).
@@ -22,6 +26,63 @@ DEFAULT_CONTROLS = ("zoom", "layers", "legend", "scale", "fullscreen", "link")
 #: The zoom levels of the map (see layers.map.build_map).
 ZOOMS = (4, 14)
 TITLE_MAX = 120
+#: The years of the programme: the range of the year filter (``from=``, ``to=``).
+YEARS = (2021, 2030)
+#: The sector filter's value for "sector unknown" (``NONE`` in officials.js).
+NO_SECTOR = "__none__"
+#: ``cluster=1`` draws the projects clustered (officials.js writes only ``1``).
+CLUSTER = ("0", "1")
+
+
+@dataclass(frozen=True)
+class ViewValues:
+    """The values the pair and filter parameters may take for one data version."""
+
+    #: the city-level pair ids (``pair=``, ``f_pair=``)
+    pairs: tuple[str, ...] = ()
+    #: the adcodes of the helping provinces (``province=``)
+    provinces: tuple[str, ...] = ()
+    #: the projects' sectors, as written in every language of the map, and :data:`NO_SECTOR`
+    sectors: tuple[str, ...] = ()
+    #: the status codes of the registry and the data (``status=``)
+    statuses: tuple[str, ...] = ()
+
+
+def view_values(dataset: Dataset) -> ViewValues:
+    """The values of the pair and filter parameters that ``dataset`` offers.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+        A validated dataset.
+
+    Returns
+    -------
+    ViewValues
+        The sectors are those of the overlay layers in Simplified and (OpenCC) Traditional
+        Chinese, since the map filters the localized features and a language link carries the
+        filter to the other language; the statuses are codes, the same in every language.
+    """
+    pairings = dataset.layers["pairings"]
+    city = pairings[pairings["level"] == "city"]
+    pairs = tuple(city["id"])
+    provinces = tuple(sorted({str(a)[:2] + "0000" for a in city["helping_adcode"]}))
+    sectors: set[str] = set()
+    statuses = set(VALUES_ZH.get("status", {}))
+    for layer_id in OVERLAYS:
+        frame = dataset.layers[layer_id]
+        if "sector" in frame.columns:
+            for value in frame["sector"]:
+                if isinstance(value, str) and value.strip():
+                    sectors |= {value, to_traditional(value)}
+        if "status" in frame.columns:
+            statuses |= {v for v in frame["status"] if isinstance(v, str) and v}
+    return ViewValues(
+        pairs=pairs,
+        provinces=provinces,
+        sectors=(*sorted(sectors), NO_SECTOR),
+        statuses=tuple(sorted(statuses)),
+    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +97,9 @@ class ViewParams:
     basemap: str | None = None
     controls: tuple[str, ...] = DEFAULT_CONTROLS
     title: str | None = None
+    #: the filters of the URL, checked: ``f_pair``, ``province``, ``sector``, ``status`` (str),
+    #: ``from``, ``to`` (int), ``cluster`` (bool)
+    filters: Mapping[str, object] = field(default_factory=dict)
 
 
 def _bad(parameter: str, message: str, **extra: object) -> ApiError:
@@ -70,18 +134,69 @@ def _ids(name: str, raw: str, valid: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _one_of(name: str, raw: str, valid: tuple[str, ...], what: str) -> str:
+    if raw not in valid:
+        raise _bad(
+            name,
+            f"Unknown {what} {raw!r} for {name}; use one of: {', '.join(valid)}.",
+            valid=list(valid),
+        )
+    return raw
+
+
+def _year(name: str, raw: str) -> int:
+    low, high = YEARS
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise _bad(
+            name,
+            f"{name} must be a year (a whole number) from {low} to {high}: {raw!r}.",
+            valid=list(range(low, high + 1)),
+        )
+    return int(raw)
+
+
+def _filters(args: Mapping[str, str], values: ViewValues) -> dict[str, object]:
+    """The filters of ``args`` (an empty value is no filter, as in officials.js)."""
+    out: dict[str, object] = {}
+    checks = (
+        ("f_pair", values.pairs, "pair"),
+        ("province", values.provinces, "helping province adcode"),
+        ("sector", values.sectors, "sector"),
+        ("status", values.statuses, "status"),
+    )
+    for name, valid, what in checks:
+        raw = args.get(name)
+        if raw:
+            out[name] = _one_of(name, raw, valid, what)
+    years = {name: _year(name, args[name]) for name in ("from", "to") if args.get(name)}
+    if "from" in years and "to" in years and years["from"] > years["to"]:
+        raise _bad(
+            "to",
+            f"to ({years['to']}) must not be before from ({years['from']}).",
+            valid=list(range(years["from"], YEARS[1] + 1)),
+        )
+    out.update(years)
+    raw = args.get("cluster")
+    if raw:
+        out["cluster"] = _one_of("cluster", raw, CLUSTER, "value") == "1"
+    return out
+
+
 def view_params(
-    args: Mapping[str, str], basemaps: list[str], pairs: list[str], embed: bool = False
+    args: Mapping[str, str],
+    basemaps: list[str],
+    values: ViewValues,
+    embed: bool = False,
 ) -> ViewParams:
-    """Check the view parameters of ``args``; ``controls`` and ``title`` only when ``embed``."""
+    """Check the view parameters of ``args`` against the offered ``basemaps`` and the data's
+    ``values`` (see :func:`view_values`); ``controls`` and ``title`` only when ``embed``."""
     out: dict[str, object] = {}
     if "layers" in args:
         out["layers"] = _ids("layers", args["layers"], OVERLAYS)
     pair = args.get("pair")
     if pair:
-        if pair not in pairs:
-            raise _bad("pair", f"Unknown pair {pair!r}.", valid=pairs)
-        out["pair"] = pair
+        out["pair"] = _one_of("pair", pair, values.pairs, "pair")
+    out["filters"] = _filters(args, values)
     basemap = args.get("basemap")
     if basemap is not None:
         if basemap not in basemaps:
@@ -103,7 +218,7 @@ def view_params(
         out["center"] = (lat, lon)
     if "zoom" in args:
         raw = args["zoom"]
-        if not raw.isdigit() or not ZOOMS[0] <= int(raw) <= ZOOMS[1]:
+        if not (raw.isascii() and raw.isdigit()) or not ZOOMS[0] <= int(raw) <= ZOOMS[1]:
             raise _bad(
                 "zoom", f"zoom must be a whole number from {ZOOMS[0]} to {ZOOMS[1]}: {raw!r}."
             )

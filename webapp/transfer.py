@@ -7,7 +7,8 @@
   ``Vary: Accept, Accept-Encoding``.
 * gzip for bodies over :data:`GZIP_MIN_BYTES` when the client accepts it; the compressed bytes of
   the most recent large responses are kept, keyed by ETag, so a popular download is compressed
-  once.
+  once. Bodies kept compressed by the app (:func:`gzipped_response`) are sent as they are, or
+  decompressed on the fly for a client that does not accept gzip.
 * ``Access-Control-Allow-Origin: *``: the data is public and read-only.
 """
 
@@ -17,7 +18,9 @@ import datetime as dt
 import gzip
 import hashlib
 import threading
+import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask, Request, Response, request
@@ -116,6 +119,30 @@ class _GzipCache:
             while len(self._items) > _CACHE_ENTRIES or self._size > _CACHE_BYTES:
                 _, old = self._items.popitem(last=False)
                 self._size -= len(old)
+
+
+def gzipped_response(data: bytes, size: int, mimetype: str) -> Response:
+    """A response whose body is kept gzip-compressed: ``data``, a gzip member of ``size``
+    bytes once decompressed.
+
+    A client that accepts gzip gets ``data`` as it is (``Content-Encoding: gzip``); any other
+    is sent the body decompressed on the fly, piece by piece (never all of it in memory)."""
+    if request.accept_encodings["gzip"] > 0:
+        response = Response(data, mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(_gunzip(data), mimetype=mimetype)
+        response.content_length = size
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _gunzip(data: bytes, step: int = 64 * 1024) -> Iterator[bytes]:
+    inflate = zlib.decompressobj(31)  # 31: a gzip header and trailer
+    view = memoryview(data)
+    for start in range(0, len(data), step):
+        yield inflate.decompress(view[start : start + step])
+    yield inflate.flush()
 
 
 def _wants_gzip(response: Response) -> bool:

@@ -16,22 +16,31 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from markupsafe import Markup
 from xstatic.pkg import leaflet, leaflet_markercluster
 
 from layers.charts import CHARTS
 from layers.formats import FORMATS, ZIP_NAME
-from layers.geojson import to_geojson_bytes
-from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, check_lang
-from layers.localize import localize_frame
+from layers.geojson import dumps
+from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, check_lang, text
+from layers.lean import LeanBodies, prepare_lean
 from layers.map import Assets, BasemapSpec, basemap_config, basemaps, build_map, render_map
 from layers.registry import LAYERS, REGISTRY
+from layers.search import MAX_LIMIT, MAX_QUERY, ServerSearch, prepare_search
 from layers.stats import Derived, derive
-from webapp import ogc, state
+from webapp import ogc, state, transfer
 from webapp.errors import ApiError
-from webapp.i18n import request_lang
-from webapp.params import CONTROLS, OVERLAYS, ViewParams, view_params
+from webapp.i18n import LOCALES, request_lang
+from webapp.params import (
+    CONTROLS,
+    OVERLAYS,
+    YEARS,
+    ViewParams,
+    ViewValues,
+    view_params,
+    view_values,
+)
 from webapp.state import served
 
 bp = Blueprint("map", __name__)
@@ -61,6 +70,7 @@ CLIENT_MODULES = (
     "export.js",
     "permalink.js",
     "embed.js",
+    "tables.js",
 )
 
 
@@ -142,6 +152,9 @@ def assets(lang: Lang = DEFAULT_LANG) -> Assets:
 
 
 def _layer_url(layer_id: str, lang: Lang) -> str:
+    # a big point layer is drawn from its lean payload (ids, points, the filtered properties)
+    if layer_id in _lean().big:
+        return url_for("map.api_lean", layer_id=layer_id, lang=lang, v=served().dataset.version)
     # zh-Hans is the canonical download (so the static export needs no extra file)
     if lang == DEFAULT_LANG:
         return url_for("map.download", layer_id=layer_id, ext="geojson")
@@ -155,6 +168,20 @@ def _derived() -> Derived:
 
 # Built with the data (at start-up and at each reload, before the swap), not by a request.
 bp.record_once(lambda setup: state.add_preparer(setup.app, "derived", derive))
+
+
+def _lean() -> LeanBodies:
+    """The lean payloads of the point layers of the served data version (built once)."""
+    return served().get("lean", prepare_lean)  # type: ignore[return-value]
+
+
+def _server_search() -> ServerSearch:
+    """The server's search of the served data version (built once)."""
+    return served().get("search", prepare_search)  # type: ignore[return-value]
+
+
+bp.record_once(lambda setup: state.add_preparer(setup.app, "lean", prepare_lean))
+bp.record_once(lambda setup: state.add_preparer(setup.app, "search", prepare_search))
 
 #: Caching of the pages by a browser or a CDN: they name the data version in their script URLs,
 #: so they are kept briefly and revalidated (ETag) in the background.
@@ -188,20 +215,31 @@ def cached_page(render: Callable[[], str], *key: object) -> Response:
     return response
 
 
-def officials_config() -> dict:
-    """The config of the page's officials' tools (``wanbei.initOfficials``)."""
+def _lang_arg(lang: Lang) -> Lang | None:
+    """``lang`` for a URL: none for zh-Hans (the canonical URL, which the static export keeps)."""
+    return None if lang == DEFAULT_LANG else lang
+
+
+def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
+    """The config of the page's officials' tools (``wanbei.initOfficials``) in ``lang``: the
+    URLs of the summaries, search index and charts in that language."""
     derived = _derived()
+    arg = _lang_arg(lang)
+    with force_locale(LOCALES[lang]):
+        title = gettext("沪苏浙城市结对合作帮扶皖北城市")
     return {
-        "pairs_url": url_for("map.api_pairs"),
-        "search_url": url_for("map.api_search"),
-        "stats_page": url_for("map.stats_page"),
+        "lang": lang,
+        "pairs_url": url_for("map.api_pairs", lang=arg),
+        "search_url": url_for("map.api_search", lang=arg),
+        "search_api_url": url_for("map.api_search_query", lang=arg),
+        "stats_page": url_for("map.stats_page", lang=arg),
         "charts": [
-            {"name": name, "url": url_for("map.chart", name=name, v=derived.version)}
+            {"name": name, "url": url_for("map.chart", name=name, v=derived.version, lang=arg)}
             for name in CHARTS
         ],
-        "years": [2021, 2030],
+        "years": list(YEARS),  # the range the server checks from= and to= against
         "print": {
-            "title": "沪苏浙城市结对合作帮扶皖北城市",
+            "title": title,
             "review_no": _setting("MAP_REVIEW_NO"),
             "version": derived.version,
             "data_date": derived.data_date,
@@ -213,17 +251,22 @@ def _rendered_map(lang: Lang = DEFAULT_LANG):
     data = served()
     key = f"{request.script_root}|{lang}"
     if key not in data.maps:
-        m = build_map(data.dataset.layers, assets(lang), officials=officials_config(), lang=lang)
+        m = build_map(
+            data.dataset.layers, assets(lang), officials=officials_config(lang), lang=lang
+        )
         data.maps[key] = render_map(m)
     return data.maps[key]
 
 
 def _view() -> ViewParams:
     """The checked view parameters of a map page (each bad one is a 400 naming it)."""
-    pairings = served().dataset.layers["pairings"]
-    city_pairs = list(pairings.loc[pairings["level"] == "city", "id"])
+    values: ViewValues = served().get("view_values", view_values)  # type: ignore[assignment]
     offered = [spec.id for spec in enabled_basemaps()]
-    return view_params(request.args, offered, city_pairs, embed=is_embed())
+    return view_params(request.args, offered, values, embed=is_embed())
+
+
+# The values the view parameters may take, built with each data version (not per request).
+bp.record_once(lambda setup: state.add_preparer(setup.app, "view_values", view_values))
 
 
 def _map_page(template: str) -> Response:
@@ -236,6 +279,7 @@ def _map_page(template: str) -> Response:
         return render_template(
             template,
             lang=lang,
+            t=lambda zh, en: text(zh, en, lang),
             langs=[(code, LANG_NAMES[code]) for code in LANGS],
             rendered=_rendered_map(lang),
             assets=assets(lang),
@@ -301,16 +345,16 @@ def api_layer(layer_id: str) -> Response:
     """One layer for the map in ``lang`` (names and texts localized; /downloads is canonical)."""
     _check_layer(layer_id)
     lang = _lang_param()
-    data = served()
-    # one body per (data version, layer, language): the cache lives on the served data
-    cache: dict = data.maps.setdefault("layers|localized", {})  # type: ignore[assignment]
-    key = (layer_id, lang)
-    if key not in cache:
-        if lang == DEFAULT_LANG:
-            cache[key] = data.geojson[layer_id]
-        else:
-            cache[key] = to_geojson_bytes(localize_frame(data.dataset.layers[layer_id], lang))
-    return _conditional(Response(cache[key], mimetype="application/geo+json"), max_age=3600)
+    if lang == DEFAULT_LANG:
+        response = Response(served().geojson[layer_id], mimetype="application/geo+json")
+    else:
+        localized = served().get("localized", state.localized_geojson)[(layer_id, lang)]
+        response = transfer.gzipped_response(localized.data, localized.size, "application/geo+json")
+    return _conditional(response, max_age=3600)
+
+
+# Every layer in every language, built with the data (not by the first request), kept gzipped.
+bp.record_once(lambda setup: state.add_preparer(setup.app, "localized", state.localized_geojson))
 
 
 @bp.get("/downloads/<layer_id>.<ext>")
@@ -332,14 +376,14 @@ def download_all() -> Response:
 
 @bp.get("/api/pairs.json")
 def api_pairs() -> Response:
-    """Each city pair's summary and the ids of its features in every layer."""
-    return _json_bytes(_derived().pairs)
+    """Each city pair's summary (texts in ``lang``) and the ids of its features in every layer."""
+    return _json_bytes(_derived().languages[_lang_param()].pairs)
 
 
 @bp.get("/api/search.json")
 def api_search() -> Response:
-    """The search index: names in Chinese and English, pinyin and initials."""
-    return _json_bytes(_derived().search)
+    """The search index: names in ``lang``, Chinese and English, pinyin and initials."""
+    return _json_bytes(_derived().languages[_lang_param()].search)
 
 
 @bp.get("/api/stats.json")
@@ -350,8 +394,8 @@ def api_stats() -> Response:
 
 @bp.get("/charts/<name>.svg")
 def chart(name: str) -> Response:
-    """One chart of the statistics, as SVG drawn by the app."""
-    charts = _derived().charts
+    """One chart of the statistics in ``lang``, as SVG drawn by the app."""
+    charts = _derived().languages[_lang_param()].charts
     if name not in charts:
         raise ApiError(
             404, "NotFound", f"Unknown chart {name!r}.", parameter="name", valid=list(charts)
@@ -361,15 +405,93 @@ def chart(name: str) -> Response:
 
 @bp.get("/stats")
 def stats_page() -> str:
-    """The statistics on a page of their own (printable)."""
+    """The statistics on a page of their own (printable), in the request's language."""
+    lang = request_lang()
     derived = _derived()
+    localized = derived.languages[lang]
     return render_template(
         "stats.html",
-        stats=derived.stats,
+        lang=lang,
+        stats=localized.stats,
         # The SVG is built by ElementTree in layers/charts.py, every text escaped there.
-        charts={name: Markup(svg) for name, svg in derived.charts.items()},
+        charts={name: Markup(svg) for name, svg in localized.charts.items()},
         version=derived.version,
+        map_url=url_for("map.index", lang=_lang_arg(lang)),
     )
+
+
+@bp.get("/api/lean/<layer_id>.json")
+def api_lean(layer_id: str) -> Response:
+    """One point layer for the map, lean: ids, coordinates and the properties it filters on."""
+    _check_layer(layer_id)
+    lean = _lean()
+    if layer_id not in lean.layer_ids():
+        raise ApiError(
+            404,
+            "NotFound",
+            f"Layer {layer_id!r} is not a point layer: it has no lean payload.",
+            parameter="layer_id",
+            valid=lean.layer_ids(),
+        )
+    body = lean.bodies[(layer_id, _lang_param())]
+    return _conditional(Response(body, mimetype="application/json"), max_age=3600)
+
+
+@bp.get("/api/search")
+def api_search_query() -> Response:
+    """Search names on the server (``q``, ``layer`` repeatable, ``limit``, ``lang``)."""
+    search = _server_search()
+    q, layers, limit = _search_params(list(search.layers))
+    body = dumps(search.search(q, layers, limit, _lang_param()))
+    return _conditional(Response(body, mimetype="application/json"), max_age=300)
+
+
+def _search_params(valid: list[str]) -> tuple[str, list[str] | None, int]:
+    """``q``, ``layer`` and ``limit`` of ``/api/search``, checked (a 400 names a bad one)."""
+    args = request.args
+    unknown = [name for name in args if name not in ("q", "layer", "limit", "lang")]
+    if unknown:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"Unknown parameter {unknown[0]!r}; /api/search takes q, layer, limit and lang.",
+            parameter=unknown[0],
+        )
+    if len(args.getlist("q")) != 1 or not args["q"].strip():
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            "Give the text to search once, e.g. q=蚌埠 or q=bengbu; "
+            f"instead got: {args.getlist('q')!r}.",
+            parameter="q",
+        )
+    q = args["q"]
+    if len(q) > MAX_QUERY:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"The query is {len(q)} characters long; give at most {MAX_QUERY}.",
+            parameter="q",
+        )
+    layers = args.getlist("layer") or None
+    for layer in layers or ():
+        if layer not in valid:
+            raise ApiError(
+                400,
+                "InvalidParameterValue",
+                f"Unknown layer {layer!r}; the layers searched are: {', '.join(valid)}.",
+                parameter="layer",
+                valid=valid,
+            )
+    raw = args.get("limit", "12")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"Expected a limit from 1 to {MAX_LIMIT}, instead got: {raw!r}.",
+            parameter="limit",
+        )
+    return q, layers, int(raw)
 
 
 def _json_bytes(body: bytes) -> Response:

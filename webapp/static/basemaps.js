@@ -91,8 +91,11 @@
   wanbei.basemaps = {
     init: function (map, specs, initial) {
       state.map = map;
-      state.specs = specs;
-      specs.forEach(function (s) { state.byId[s.id] = s; });
+      // the attributions in the page's language (the messages list them)
+      state.specs = specs.map(function (s) {
+        return Object.assign({}, s, { attribution: s.attribution ? wanbei.t(s.attribution) : "" });
+      });
+      state.specs.forEach(function (s) { state.byId[s.id] = s; });
       state.control = control(map);
       set(state.byId[initial] ? initial : specs[0].id);
       // the boundaries layer may arrive after the basemap was chosen

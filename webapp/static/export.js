@@ -5,7 +5,9 @@
  * out and the image says so, so the canvas is never tainted), the SVG panes (serialised with their
  * computed styles, so focus and dimming show), the direction arrows, cluster icons and labels;
  * then the title, legend (the visible layers), scale bar, data version and date, attribution and
- * the map-review number (审图号, WANBEI_MAP_REVIEW_NO) at the bottom left.
+ * the map-review number (审图号, WANBEI_MAP_REVIEW_NO) at the bottom left. Its words are in the
+ * page's language (wanbei.t); `render()` also returns them as `caption` (the texts of the title,
+ * legend, scale, notes and bottom band), and the print box carries them as text (.wb-print-caption).
  *
  * The PDF is the same image on an A4 landscape page: a print stylesheet shows only that image,
  * and the browser's print dialog saves it as PDF.
@@ -13,7 +15,14 @@
 (function (wanbei) {
   "use strict";
 
-  var state = { map: null, cfg: null };
+  var state = { map: null, cfg: null, caption: null };
+  var t = function (zh, values) { return wanbei.t(zh, values); };
+
+  // Draw a text of the image's furniture, and keep it in the caption of the current render.
+  function write(ctx, text, x, y) {
+    if (state.caption) state.caption.push(text);
+    ctx.fillText(text, x, y);
+  }
   var FONT = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
   var STYLE_PROPS = ["fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-width",
                      "stroke-dasharray", "stroke-linecap", "stroke-linejoin", "opacity",
@@ -47,14 +56,14 @@
         }));
       });
     });
-    if (layers.length && !jobs.length) notes.push("底图瓦片未能加载,图中无底图");
+    if (layers.length && !jobs.length) notes.push(t("底图瓦片未能加载,图中无底图"));
     return Promise.all(jobs).then(function (drawn) {
       var missing = 0;
       drawn.forEach(function (d) {
         if (d.img) ctx.drawImage(d.img, d.at.x, d.at.y, d.at.w, d.at.h);
         else missing += 1;
       });
-      if (missing) notes.push("底图瓦片服务器不允许跨域导出,图中未含 " + missing + " 块底图瓦片");
+      if (missing) notes.push(t("底图瓦片服务器不允许跨域导出,图中未含 {n} 块底图瓦片", { n: missing }));
     });
   }
 
@@ -210,13 +219,13 @@
     ctx.fillStyle = "#222";
     ctx.font = "600 13px " + FONT;
     ctx.textBaseline = "middle";
-    ctx.fillText(wanbei.legend.title, x + 8, y + 13);
+    write(ctx, wanbei.legend.title, x + 8, y + 13);
     ctx.font = "12px " + FONT;
     items.forEach(function (item, i) {
       var iy = y + 24 + i * 18;
       swatch(ctx, item, x + 6, iy);
       ctx.fillStyle = "#222";
-      ctx.fillText(item.title, x + 34, iy + 7);
+      write(ctx, item.title, x + 34, iy + 7);
     });
   }
 
@@ -233,7 +242,7 @@
     var perPx = map.distance(a, b) / 100;
     var meters = niceDistance(perPx * 120);
     var px = meters / perPx;
-    var label = meters >= 1000 ? meters / 1000 + " 公里" : meters + " 米";
+    var label = meters >= 1000 ? t("{n} 公里", { n: meters / 1000 }) : t("{n} 米", { n: meters });
     var x0 = 14, y0 = h - 50;
     ctx.save();
     ctx.fillStyle = "rgba(255,255,255,0.85)";
@@ -249,7 +258,7 @@
     ctx.fillStyle = "#222";
     ctx.font = "11px " + FONT;
     ctx.textBaseline = "alphabetic";
-    ctx.fillText(label, x0 + 2, y0 - 5);
+    write(ctx, label, x0 + 2, y0 - 5);
     ctx.restore();
   }
 
@@ -259,11 +268,11 @@
     if (o && o.focused()) {
       var sel = document.getElementById("wb-pair-select");
       var opt = sel && sel.selectedOptions[0];
-      parts.push("聚焦:" + (opt ? opt.textContent : o.focused()));
+      parts.push(t("聚焦:{pair}", { pair: opt ? opt.textContent : o.focused() }));
     }
     if (o) {
       var f = o.filter();
-      if (f.to < 2030 || f.from > 2021) parts.push("年份 " + f.from + "–" + f.to);
+      if (f.to < 2030 || f.from > 2021) parts.push(t("年份 {from}–{to}", { from: f.from, to: f.to }));
     }
     return parts.join(" · ");
   }
@@ -278,18 +287,20 @@
     panel(ctx, 10, 10, tw + 24, sub ? 52 : 34);
     ctx.fillStyle = "#8b1a1a";
     ctx.textBaseline = "middle";
-    ctx.fillText(title, 22, 27);
+    write(ctx, title, 22, 27);
     if (sub) {
       ctx.font = "13px " + FONT;
       ctx.fillStyle = "#333";
-      ctx.fillText(sub, 22, 48);
+      write(ctx, sub, 22, 48);
     }
     ctx.restore();
     // bottom band: the map-review number at the left; data date and attribution at the right
-    var dated = "数据版本 " + p.version + (p.data_date ? " · 数据更新至 " + p.data_date : "") +
-      " · 导出于 " + new Date().toISOString().slice(0, 10);
-    var attribution = (basemap && basemap.attribution ? "底图: " + basemap.attribution + " · " : "") +
-      "专题数据: 沪苏浙—皖北结对合作地图(来源见各要素)";
+    var dated = t("数据版本 {version}", { version: p.version }) +
+      (p.data_date ? " · " + t("数据更新至 {date}", { date: p.data_date }) : "") +
+      " · " + t("导出于 {date}", { date: new Date().toISOString().slice(0, 10) });
+    var attribution = (basemap && basemap.attribution
+      ? t("底图: {attribution}", { attribution: basemap.attribution }) + " · " : "") +
+      t("专题数据: 沪苏浙—皖北结对合作地图(来源见各要素)");
     ctx.save();
     ctx.fillStyle = "rgba(255,255,255,0.9)";
     ctx.fillRect(0, h - 34, w, 34);
@@ -297,10 +308,10 @@
     ctx.fillStyle = "#333";
     ctx.textBaseline = "middle";
     ctx.textAlign = "left";
-    if (p.review_no) ctx.fillText("审图号:" + p.review_no, 10, h - 17);
+    if (p.review_no) write(ctx, t("审图号:{number}", { number: p.review_no }), 10, h - 17);
     ctx.textAlign = "right";
-    ctx.fillText(dated, w - 10, h - 25);
-    ctx.fillText(attribution, w - 10, h - 10);
+    write(ctx, dated, w - 10, h - 25);
+    write(ctx, attribution, w - 10, h - 10);
     ctx.restore();
     if (notes.length) {
       ctx.save();
@@ -311,13 +322,13 @@
       ctx.fillStyle = "#7a4d00";
       ctx.textBaseline = "middle";
       notes.forEach(function (n, i) {
-        ctx.fillText(n, 18, h - 32 - 18 * notes.length - 44 + 12 + 18 * i);
+        write(ctx, n, 18, h - 32 - 18 * notes.length - 44 + 12 + 18 * i);
       });
       ctx.restore();
     }
   }
 
-  // Draw the current view on a canvas; resolves to {canvas, notes}.
+  // Draw the current view on a canvas; resolves to {canvas, notes, caption}.
   function render(options) {
     options = options || {};
     var map = state.map, container = map.getContainer();
@@ -330,16 +341,21 @@
     ctx.scale(scale, scale);
     ctx.fillStyle = getComputedStyle(container).backgroundColor || "#ffffff";
     ctx.fillRect(0, 0, size.x, size.y);
-    var notes = [];
+    var notes = [], caption = [];
     return drawTiles(ctx, origin, notes)
       .then(function () { return drawSvgPanes(ctx, origin); })
       .then(function () {
         drawMarkers(ctx, origin);
         drawLabels(ctx, origin);
-        drawScale(ctx, size.y);
-        drawLegend(ctx, size.x, size.y);
-        drawText(ctx, size.x, size.y, notes);
-        return { canvas: canvas, notes: notes };
+        state.caption = caption;
+        try {
+          drawScale(ctx, size.y);
+          drawLegend(ctx, size.x, size.y);
+          drawText(ctx, size.x, size.y, notes);
+        } finally {
+          state.caption = null;
+        }
+        return { canvas: canvas, notes: notes, caption: caption };
       });
   }
 
@@ -373,11 +389,11 @@
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
         wanbei.exporter.last = { width: r.canvas.width, height: r.canvas.height,
-                                 bytes: blob.size, notes: r.notes };
+                                 bytes: blob.size, notes: r.notes, caption: r.caption };
         return wanbei.exporter.last;
       });
     }).catch(function (err) {
-      wanbei.notify("导出图片失败: " + err.message, "export");
+      wanbei.notify(t("导出图片失败: {error}", { error: err.message }), "export");
       throw err;
     });
   }
@@ -388,6 +404,11 @@
       var box = document.getElementById("wb-print");
       var img = box.querySelector("img") || box.appendChild(document.createElement("img"));
       img.alt = state.cfg.print.title;
+      // the image's words as text, one line each (the same words as drawn)
+      var caption = box.querySelector(".wb-print-caption") ||
+        box.appendChild(wanbei.dom.el("div", "wb-print-caption wb-sr-only"));
+      caption.replaceChildren();
+      r.caption.forEach(function (line) { caption.appendChild(wanbei.dom.el("p", null, line)); });
       img.src = r.canvas.toDataURL("image/png");
       document.body.classList.add("wb-printing");
       return new Promise(function (resolve) {

@@ -21,7 +21,7 @@
   var ALL = "";
   var NONE = "__none__"; // the sector filter's value for "sector unknown"
   // The basemap of a page that declares none (the page declares them in data-basemaps).
-  var OFFLINE = { id: "offline", title_zh: "离线行政区划", crs: "wgs84", tiles: [],
+  var OFFLINE = { id: "offline", title_zh: wanbei.t("离线行政区划"), crs: "wgs84", tiles: [],
                   attribution: "", max_zoom: 14 };
 
   var state = {
@@ -35,6 +35,8 @@
     filter: { pair: ALL, province: ALL, sector: ALL, status: ALL, from: 2021, to: 2030 },
     years: [2021, 2030],
     search: [],
+    remote: [], // layers searched on the server (/api/search): too big for the index
+    lean: {}, // layers drawn lean: a feature's pair comes from its pairing_id
     playing: null,
     ready: { pairs: false, search: false, layers: false },
   };
@@ -74,6 +76,10 @@
   }
 
   function pairsOf(layerId, feature) {
+    if (state.lean[layerId]) {
+      var pid = (feature.properties || {}).pairing_id, byPairing = state.featurePairs.pairings;
+      return (pid && byPairing && byPairing[pid]) || [];
+    }
     var byLayer = state.featurePairs[layerId];
     return (byLayer && byLayer[feature.id]) || [];
   }
@@ -125,7 +131,9 @@
       if (cfg.pane === "basemap") {
         if (ids[feature.id]) out.push("wb-focus-area");
       } else {
-        out.push(ids[feature.id] ? "wb-focus" : "wb-dim");
+        var inPair = state.lean[cfg.id]
+          ? pairsOf(cfg.id, feature).indexOf(focus.pair.id) >= 0 : ids[feature.id];
+        out.push(inPair ? "wb-focus" : "wb-dim");
       }
     }
     return out.join(" ");
@@ -146,7 +154,7 @@
     options = options || {};
     var pair = pairId ? state.byId[pairId] : null;
     if (pairId && !pair) {
-      wanbei.notify("未知的结对: " + pairId, "focus");
+      wanbei.notify(wanbei.t("未知的结对: {id}", { id: pairId }), "focus");
       return false;
     }
     state.focus = pair ? { pair: pair, sets: setsOf(pair) } : null;
@@ -187,7 +195,7 @@
   }
 
   function section(box, title, count) {
-    box.appendChild(el("h4", null, count === undefined ? title : title + "(" + count + ")"));
+    box.appendChild(el("h4", null, count === undefined ? title : paren(title, count)));
   }
 
   function list(box, rows) {
@@ -197,11 +205,15 @@
     return ul;
   }
 
+  // "a(b)" in the page's language
+  function paren(a, b) { return wanbei.t("{a}({b})", { a: a, b: b }); }
+
   function yi(v) {
-    return v === null || v === undefined ? null : v.toLocaleString("zh-CN") + " 亿元";
+    return v === null || v === undefined ? null
+      : wanbei.t("{n} 亿元", { n: v.toLocaleString("zh-CN") });
   }
 
-  function unknown(text) { return el("span", "wb-unknown", text || "未知"); }
+  function unknown(text) { return el("span", "wb-unknown", text || wanbei.t("未知")); }
 
   function renderSummary(pair) {
     var box = $("wb-pair-summary");
@@ -212,8 +224,8 @@
     head.appendChild(el("h3", null, pair.helping.name_zh + " → " + pair.helped.name_zh));
     var close = el("button", "wb-close", "×");
     close.type = "button";
-    close.title = "取消聚焦";
-    close.setAttribute("aria-label", "取消聚焦");
+    close.title = wanbei.t("取消聚焦");
+    close.setAttribute("aria-label", wanbei.t("取消聚焦"));
     close.addEventListener("click", function () { focus(null); });
     head.appendChild(close);
     box.appendChild(head);
@@ -227,29 +239,30 @@
       else dd.textContent = String(value);
       dl.appendChild(dd);
     }
-    fact("帮扶方", pair.helping.name_zh + (pair.helping.province_zh ? "(" + pair.helping.province_zh + ")" : ""));
-    fact("受帮扶方", pair.helped.name_zh + (pair.helped.province_zh ? "(" + pair.helped.province_zh + ")" : ""));
-    fact("结对起始", pair.since ? pair.since + " 年" : null);
-    fact("直线距离", pair.length_km !== null ? pair.length_km + " 公里" : null);
+    var sideText = function (s) { return s.province_zh ? paren(s.name_zh, s.province_zh) : s.name_zh; };
+    fact(wanbei.t("帮扶方"), sideText(pair.helping));
+    fact(wanbei.t("受帮扶方"), sideText(pair.helped));
+    fact(wanbei.t("结对起始"), pair.since ? wanbei.t("{n} 年", { n: pair.since }) : null);
+    fact(wanbei.t("直线距离"), pair.length_km !== null ? wanbei.t("{n} 公里", { n: pair.length_km }) : null);
     var pr = pair.projects;
-    fact("合作项目", pr.count !== null ? pr.count + " 个(资料报告合计)" : null);
-    fact("协议投资", yi(pr.investment_yi));
+    fact(wanbei.t("合作项目"), pr.count !== null ? wanbei.t("{n} 个(资料报告合计)", { n: pr.count }) : null);
+    fact(wanbei.t("协议投资"), yi(pr.investment_yi));
     box.appendChild(dl);
 
     var tools = el("div", "wb-summary-tools");
-    var zoom = el("button", null, "缩放至此结对");
+    var zoom = el("button", null, wanbei.t("缩放至此结对"));
     zoom.type = "button";
     zoom.addEventListener("click", function () {
       if (pair.bounds) state.map.flyToBounds(pair.bounds, { padding: [60, 60], maxZoom: 9 });
     });
-    var only = el("button", null, "只显示此结对");
+    var only = el("button", null, wanbei.t("只显示此结对"));
     only.type = "button";
     only.addEventListener("click", function () { setFilter({ pair: pair.id }); });
     tools.appendChild(zoom);
     tools.appendChild(only);
     box.appendChild(tools);
 
-    section(box, "县(区)级结对", pair.county_pairs.length);
+    section(box, wanbei.t("县(区)级结对"), pair.county_pairs.length);
     if (pair.county_pairs.length) {
       list(box, pair.county_pairs.map(function (c) {
         return item(c.helping_name_zh + " → " + c.helped_name_zh, function () {
@@ -257,29 +270,31 @@
         });
       }));
     } else {
-      box.appendChild(el("p", "wb-unknown", "资料未列出"));
+      box.appendChild(el("p", "wb-unknown", wanbei.t("资料未列出")));
     }
 
-    section(box, "共建园区", pair.parks.length);
+    section(box, wanbei.t("共建园区"), pair.parks.length);
     list(box, pair.parks.map(function (p) {
       return item(p.name_zh + " · " + p.status_zh, function () { pick("parks", p.id); });
     }));
 
-    section(box, "合作项目");
+    section(box, wanbei.t("合作项目"));
     var p1 = el("p");
-    p1.appendChild(document.createTextNode("资料报告 "));
-    p1.appendChild(pr.count !== null ? document.createTextNode(pr.count + " 个") : unknown());
-    p1.appendChild(document.createTextNode(",协议投资 "));
+    var words = function (text) { p1.appendChild(document.createTextNode(text)); };
+    words(wanbei.t("资料报告") + " ");
+    p1.appendChild(pr.count !== null ? document.createTextNode(wanbei.t("{n} 个", { n: pr.count })) : unknown());
+    words(wanbei.t(",协议投资") + " ");
     p1.appendChild(pr.investment_yi !== null ? document.createTextNode(yi(pr.investment_yi)) : unknown());
-    p1.appendChild(document.createTextNode(";资料点名 " + pr.named_count + " 个"));
+    words(wanbei.t(";资料点名 {n} 个", { n: pr.named_count }));
     if (pr.named_count && pr.named.every(function (n) { return n.investment_yi === null; })) {
-      p1.appendChild(document.createTextNode("(单个项目投资额未公布)"));
+      words(wanbei.t("(单个项目投资额未公布)"));
     }
     box.appendChild(p1);
     pr.totals.forEach(function (t) {
-      var years = t.year_from === t.year_to ? t.year_from + " 年" : t.year_from + "–" + t.year_to + " 年";
-      box.appendChild(el("p", "wb-small", years + ":" + t.projects_count + " 个项目" +
-        (t.investment_yi !== null ? ",协议投资 " + yi(t.investment_yi) : "")));
+      var years = wanbei.t("{n} 年", { n: t.year_from === t.year_to ? t.year_from
+        : t.year_from + "–" + t.year_to });
+      box.appendChild(el("p", "wb-small", wanbei.t("{years}:{n} 个项目", { years: years, n: t.projects_count }) +
+        (t.investment_yi !== null ? wanbei.t(",协议投资") + " " + yi(t.investment_yi) : "")));
     });
     if (pr.named.length) {
       list(box, pr.named.map(function (n) {
@@ -289,7 +304,7 @@
       }));
     }
 
-    section(box, "院校合作与干部交流", pair.partnerships.length);
+    section(box, wanbei.t("院校合作与干部交流"), pair.partnerships.length);
     if (pair.partnerships.length) {
       list(box, pair.partnerships.map(function (p) {
         return item(p.name_zh + " · " + p.type_zh + (p.year ? " · " + p.year : ""), function () {
@@ -300,22 +315,22 @@
 
     var own = pair.plan.filter(function (t) { return t.applies === "pair"; });
     var common = pair.plan.filter(function (t) { return t.applies === "all"; });
-    section(box, "年度任务", own.length + common.length);
+    section(box, wanbei.t("年度任务"), own.length + common.length);
     if (own.length) {
       list(box, own.map(function (t) { return planItem(t); }));
     } else {
-      box.appendChild(el("p", "wb-small", "无专门针对此结对的任务"));
+      box.appendChild(el("p", "wb-small", wanbei.t("无专门针对此结对的任务")));
     }
     if (common.length) {
       var det = el("details");
-      det.appendChild(el("summary", null, "适用于全部结对的任务(" + common.length + ")"));
+      det.appendChild(el("summary", null, paren(wanbei.t("适用于全部结对的任务"), common.length)));
       var ul = el("ul", "wb-list");
       common.forEach(function (t) { ul.appendChild(planItem(t)); });
       det.appendChild(ul);
       box.appendChild(det);
     }
 
-    section(box, "来源", pair.sources.length);
+    section(box, wanbei.t("来源"), pair.sources.length);
     var src = el("ol", "wb-sources");
     pair.sources.forEach(function (s) {
       var li = el("li");
@@ -346,9 +361,9 @@
     if (!hasPanel()) return;
     var fp = $("wb-f-pair"), fprov = $("wb-f-province"), fsec = $("wb-f-sector");
     var fst = $("wb-f-status"), sel = $("wb-pair-select");
-    [fp, fprov, fsec, fst].forEach(function (s) { s.replaceChildren(); option(s, ALL, "全部"); });
+    [fp, fprov, fsec, fst].forEach(function (s) { s.replaceChildren(); option(s, ALL, wanbei.t("全部")); });
     sel.replaceChildren();
-    option(sel, ALL, "— 未选择 —");
+    option(sel, ALL, wanbei.t("— 未选择 —"));
     state.pairs.forEach(function (p) {
       option(fp, p.id, p.label_zh);
       option(sel, p.id, p.label_zh);
@@ -368,7 +383,7 @@
       });
     });
     Object.keys(sectors).sort().forEach(function (s) {
-      option(fsec, s, s === NONE ? "未知" : s);
+      option(fsec, s, s === NONE ? wanbei.t("未知") : s);
     });
     Object.keys(statuses).forEach(function (layerId) {
       var cfg = wanbei.entries[layerId].cfg;
@@ -394,7 +409,7 @@
     $("wb-f-status").value = f.status;
     $("wb-f-from").value = f.from;
     $("wb-year").value = f.to;
-    $("wb-year-out").textContent = f.to + " 年";
+    $("wb-year-out").textContent = wanbei.t("{n} 年", { n: f.to });
   }
 
   function setFilter(changes, options) {
@@ -446,9 +461,9 @@
     });
     var note = $("wb-undated-note");
     note.textContent = undated
-      ? undated + " 个要素无日期:始终显示,以空心/虚线标出"
+      ? wanbei.t("{n} 个要素无日期:始终显示,以空心/虚线标出", { n: undated })
       : "";
-    $("wb-filter-state").textContent = filtersActive() ? "已筛选" : "";
+    $("wb-filter-state").textContent = filtersActive() ? wanbei.t("已筛选") : "";
     updateDownloads();
   }
 
@@ -464,17 +479,17 @@
     if (f.pair !== ALL && f.province === ALL && qs.indexOf("pairing_id") >= 0) {
       q.set("pairing_id", f.pair);
     } else if (f.pair !== ALL || f.province !== ALL) {
-      partial.push(f.pair !== ALL ? "结对" : "省市");
+      partial.push(f.pair !== ALL ? wanbei.t("结对") : wanbei.t("省市"));
     }
     if (f.sector !== ALL && anyHas("sector")) {
       if (qs.indexOf("sector") >= 0 && f.sector !== NONE) q.set("sector", f.sector);
-      else partial.push("行业");
+      else partial.push(wanbei.t("行业"));
     }
     if (f.status !== ALL && anyHas("status")) {
       if (qs.indexOf("status") >= 0) q.set("status", f.status);
-      else partial.push("状态");
+      else partial.push(wanbei.t("状态"));
     }
-    if (timeFiltered() && cfg.timeline && cfg.timeline.length) partial.push("年份");
+    if (timeFiltered() && cfg.timeline && cfg.timeline.length) partial.push(wanbei.t("年份"));
     return { query: q, partial: partial };
   }
 
@@ -500,12 +515,13 @@
     });
     var note = $("wb-download-note");
     var parts = Object.keys(missing).map(function (name) {
-      return name + "(" + Object.keys(missing[name]).join("、") + ")";
+      return paren(name, Object.keys(missing[name]).join(wanbei.t("、")));
     });
     note.textContent = filtersActive()
       ? (parts.length
-        ? "下载链接已按可表达的条件筛选;未能按 " + parts.join(";") + " 筛选,这些下载含全部要素。"
-        : "下载链接已按当前筛选条件筛选。")
+        ? wanbei.t("下载链接已按可表达的条件筛选;未能按 {filters} 筛选,这些下载含全部要素。",
+                   { filters: parts.join(wanbei.t(";")) })
+        : wanbei.t("下载链接已按当前筛选条件筛选。"))
       : "";
   }
 
@@ -518,7 +534,7 @@
     }
     var b = $("wb-play");
     if (!b) return;
-    b.textContent = "▶ 播放";
+    b.textContent = wanbei.t("▶ 播放");
     b.setAttribute("aria-pressed", "false");
   }
 
@@ -527,7 +543,7 @@
     var f = state.filter;
     if (f.to >= state.years[1]) setFilter({ to: f.from });
     var b = $("wb-play") || el("button");
-    b.textContent = "⏸ 暂停";
+    b.textContent = wanbei.t("⏸ 暂停");
     b.setAttribute("aria-pressed", "true");
     state.playing = setInterval(function () {
       if (state.filter.to >= state.years[1]) return stop();
@@ -543,25 +559,53 @@
   }
 
   function search(query, limit) {
+    return hitsOf(query).slice(0, limit || 12).map(function (h) { return h.entry; });
+  }
+
+  // The best matches in the index and, for the layers it leaves to the server, /api/search:
+  // a promise of the entries, best first (the server scores by the same rule).
+  function searchAll(query, limit) {
+    limit = limit || 12;
+    var local = hitsOf(query), raw = String(query || "").trim();
+    if (!state.remote.length || !normalize(raw)) {
+      return Promise.resolve(local.slice(0, limit).map(function (h) { return h.entry; }));
+    }
+    var params = new URLSearchParams({ q: raw, limit: String(limit) });
+    state.remote.forEach(function (layer) { params.append("layer", layer); });
+    var url = state.cfg.search_api_url;
+    url += (url.indexOf("?") >= 0 ? "&" : "?") + params.toString();
+    return getJSON(url).then(function (data) {
+      var hits = local.concat(data.entries.map(function (e, i) {
+        return { entry: e, score: e.score, order: state.search.length + i };
+      }));
+      hits.sort(byRank);
+      return hits.slice(0, limit).map(function (h) { return h.entry; });
+    });
+  }
+
+  function byRank(a, b) {
+    return a.score - b.score || a.entry.name_zh.length - b.entry.name_zh.length ||
+      a.order - b.order;
+  }
+
+  function hitsOf(query) {
     var raw = String(query || "").trim(), q = normalize(raw);
     if (!q) return [];
     var ascii = /^[a-z0-9]+$/.test(q);
     var hits = [];
     state.search.forEach(function (e, i) {
       var score = null;
-      if (e.name_zh.indexOf(raw) === 0) score = 0;
-      else if (e.name_zh.indexOf(raw) > 0) score = 1;
+      var at = e.name_zh.indexOf(raw), atHans = e.hans ? e.hans.indexOf(raw) : -1;
+      if (at === 0 || atHans === 0) score = 0;
+      else if (at > 0 || atHans > 0) score = 1;
       else if (ascii && (e.pinyin.indexOf(q) === 0 || e.en.indexOf(q) === 0)) score = 2;
       else if (ascii && q.length >= 2 && e.initials.indexOf(q) === 0) score = 2;
       else if (ascii && (e.pinyin.indexOf(q) > 0 || e.en.indexOf(q) > 0)) score = 3;
       if (score !== null) hits.push({ entry: e, score: score, order: i });
     });
     // best match first; among equals the shorter name (the place before the pairs named after it)
-    hits.sort(function (a, b) {
-      return a.score - b.score || a.entry.name_zh.length - b.entry.name_zh.length ||
-        a.order - b.order;
-    });
-    return hits.slice(0, limit || 12).map(function (h) { return h.entry; });
+    hits.sort(byRank);
+    return hits;
   }
 
   function pick(layerId, featureId) {
@@ -569,7 +613,7 @@
     if (!entry || !entry.data) return false;
     if (!wanbei.featureLayer(layerId, featureId) && filtersActive()) {
       resetFilters();
-      wanbei.notify("已清除筛选,以显示所选要素", "search");
+      wanbei.notify(wanbei.t("已清除筛选,以显示所选要素"), "search");
       setTimeout(function () { wanbei.notify("", "search"); }, 4000);
     }
     if (layerId === "pairings") {
@@ -607,12 +651,21 @@
       });
       if (i >= 0) input.setAttribute("aria-activedescendant", "wb-sr-" + i);
     }
+    var asked = 0;
     function show() {
-      results = search(input.value);
+      var query = input.value, ticket = ++asked;
+      render(search(query));
+      if (!state.remote.length || !query.trim()) return;
+      searchAll(query).then(function (found) {
+        if (ticket === asked) render(found);
+      }).catch(function (err) { wanbei.notify("搜索失败: " + err.message, "search"); });
+    }
+    function render(found) {
+      results = found;
       box.replaceChildren();
       if (!input.value.trim()) return close();
       if (!results.length) {
-        box.appendChild(el("li", "wb-search-empty", "无匹配结果"));
+        box.appendChild(el("li", "wb-search-empty", wanbei.t("无匹配结果")));
       }
       results.forEach(function (e, i) {
         var li = el("li", "wb-search-hit");
@@ -622,7 +675,8 @@
         li.setAttribute("data-layer", e.layer);
         li.setAttribute("data-id", e.id);
         li.appendChild(el("span", "wb-hit-name", e.name_zh));
-        if (e.name_en) li.appendChild(el("span", "wb-hit-en", e.name_en));
+        // the English name under the Chinese one (in English the name is already English)
+        if (e.name_en && e.name_en !== e.name_zh) li.appendChild(el("span", "wb-hit-en", e.name_en));
         li.appendChild(el("span", "wb-hit-ctx", layerTitle(e.layer) +
           (e.context_zh ? " · " + e.context_zh : "")));
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
@@ -658,7 +712,7 @@
     cfg.charts.forEach(function (c) {
       var img = el("img", "wb-chart");
       img.src = wanbei.url(c.url);
-      img.alt = "统计图: " + c.name;
+      img.alt = wanbei.t("统计图: {name}", { name: c.name });
       img.loading = "lazy";
       img.setAttribute("data-chart", c.name);
       box.appendChild(img);
@@ -790,6 +844,7 @@
       state.pairs = data.pairs;
       state.provinces = data.provinces;
       state.byAdcode = data.by_adcode;
+      (data.lean || []).forEach(function (layer) { state.lean[layer] = true; });
       data.pairs.forEach(function (p) {
         state.byId[p.id] = p;
         Object.keys(p.features).forEach(function (layer) {
@@ -801,12 +856,17 @@
       });
       state.ready.pairs = true;
       maybeReady();
-    }).catch(function (err) { wanbei.notify("结对摘要加载失败: " + err.message, "pairs"); });
+    }).catch(function (err) {
+      wanbei.notify(wanbei.t("结对摘要加载失败: {error}", { error: err.message }), "pairs");
+    });
     getJSON(cfg.search_url).then(function (data) {
       state.search = data.entries;
+      state.remote = data.remote || [];
       state.ready.search = true;
       maybeReady();
-    }).catch(function (err) { wanbei.notify("搜索索引加载失败: " + err.message, "search"); });
+    }).catch(function (err) {
+      wanbei.notify(wanbei.t("搜索索引加载失败: {error}", { error: err.message }), "search");
+    });
   };
 
   wanbei.officials = {
@@ -816,6 +876,7 @@
     resetFilters: resetFilters,
     filter: function () { return Object.assign({}, state.filter); },
     search: search,
+    searchAll: searchAll,
     pick: pick,
     play: play,
     stop: stop,

@@ -39,11 +39,17 @@
     return window.location.pathname + (qs ? "?" + qs : "") + window.location.hash;
   }
 
+  // Each language link keeps its own target (`?lang=` here; in a static export the page of
+  // that language, e.g. ../en/, which names no `lang`) and carries the view to it.
   function syncLangLinks() {
     document.querySelectorAll("a[data-lang]").forEach(function (a) {
+      if (!a.hasAttribute("data-wb-lang-href")) a.setAttribute("data-wb-lang-href", a.getAttribute("href"));
+      var target = new URL(a.getAttribute("data-wb-lang-href"), window.location.href);
       var p = params();
-      p.set("lang", a.getAttribute("data-lang"));
-      a.setAttribute("href", "?" + p.toString());
+      p.delete("lang");
+      if (target.searchParams.has("lang")) p.set("lang", a.getAttribute("data-lang"));
+      var qs = p.toString();
+      a.setAttribute("href", target.pathname + (qs ? "?" + qs : ""));
     });
   }
 
