@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import re
+from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +56,21 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
                 f"is not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV",
             )
         ]
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
+    reader = csv.reader(_lines(text))
+    first = next(reader, None)
+    if first is None:
         return _empty(table), [Problem(name, None, None, "is empty; it needs a header row")]
-    header, records = [h.strip() for h in rows[0]], rows[1:]
+    header = [h.strip() for h in first]
     problems = _check_header(name, header, table)
     if any(p.column in {c.name for c in table.columns} for p in problems):
         return _empty(table), problems  # a required column is missing: cells can't be trusted
 
-    data: dict[str, list] = {c: [] for c in header}
-    line_numbers: list[int] = []
-    for i, rec in enumerate(records, start=2):
+    # Each record is parsed as it is read (no list of every row, no column of raw cells kept),
+    # and each column's cells go through a cache of the cells already seen: a repeated value is
+    # parsed once, and repeated text is one shared object.
+    columns = [(header.index(col.name), _Column(name, col)) for col in table.columns]
+    line_numbers = array("q")
+    for i, rec in enumerate(reader, start=2):
         if not any(cell.strip() for cell in rec):
             continue
         if len(rec) != len(header):
@@ -79,14 +85,13 @@ def read_table(path: Path, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
             )
             continue
         line_numbers.append(i)
-        for col, cell in zip(header, rec, strict=True):
-            data[col].append(cell.strip())
-    raw = pd.DataFrame(data, dtype=object)
-    frame = pd.DataFrame({"row_number": pd.array(line_numbers, dtype="Int64")})
-    for col in table.columns:
-        values, col_problems = _parse_column(name, col, raw[col.name].tolist(), line_numbers)
-        frame[col.name] = values
-        problems += col_problems
+        for position, column in columns:
+            column.add(i, rec[position].strip())
+    del text, reader
+    frame = pd.DataFrame({"row_number": pd.array(np.asarray(line_numbers), dtype="Int64")})
+    for _, column in columns:
+        frame[column.col.name] = column.values()
+        problems += column.problems
     problems += _check_unique(name, frame, table.key)
     return frame, problems
 
@@ -163,26 +168,69 @@ def _check_unique(name: str, frame: pd.DataFrame, key: str) -> list[Problem]:
     ]
 
 
-def _parse_column(
-    name: str, col: Column, cells: list[str], rows: list[int]
-) -> tuple[pd.Series | pd.api.extensions.ExtensionArray, list[Problem]]:
-    problems: list[Problem] = []
-    out: list = []
-    for row, cell in zip(rows, cells, strict=True):
+#: The characters that end a line for :meth:`str.splitlines`.
+_LINE_ENDS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _lines(text: str, block: int = 1 << 20) -> Iterator[str]:
+    """Yield ``text.splitlines()`` one line at a time, without the list of every line."""
+    start, carry = 0, ""
+    while start < len(text):
+        lines = (carry + text[start : start + block]).splitlines(keepends=True)
+        start += block
+        carry = lines.pop()  # may go on in the next block (or be a "\r" before its "\n")
+        for line in lines:
+            yield line.rstrip(_LINE_ENDS)  # one line ending each, and only at the end
+    yield from carry.splitlines()
+
+
+class _Column:
+    """The parsed values and the problems of one column, filled cell by cell."""
+
+    #: The cache of parsed cells is dropped when it holds more than this share of the rows seen
+    #: (looked at every CACHE_CHECK values it holds): in a column of ids, names or coordinates
+    #: nearly every value is new, so the cache would only cost memory.
+    CACHE_SHARE = 0.5
+    CACHE_CHECK = 1024
+
+    def __init__(self, name: str, col: Column) -> None:
+        self.name, self.col = name, col
+        self.problems: list[Problem] = []
+        self._numbers = col.kind in ("float", "lon", "lat")
+        self._out: list | array = array("d") if self._numbers else []
+        self._cache: dict[str, tuple[object, str | None]] | None = {}
+
+    def add(self, row: int, cell: str) -> None:
+        """Parse the (stripped) cell of line ``row``."""
         if cell == "":
-            if col.required:
-                problems.append(Problem(name, row, col.name, f"is empty; {col.name} is required"))
-            out.append(None)
-            continue
-        value, error = _parse_cell(col, cell)
+            if self.col.required:
+                self.problems.append(
+                    Problem(self.name, row, self.col.name, f"is empty; {self.col.name} is required")
+                )
+            self._out.append(np.nan if self._numbers else None)
+            return
+        cache = self._cache
+        parsed = None if cache is None else cache.get(cell)
+        if parsed is None:
+            parsed = _parse_cell(self.col, cell)
+            if cache is not None:
+                cache[cell] = parsed
+                held = len(cache)
+                if held % self.CACHE_CHECK == 0 and held > (len(self._out) + 1) * self.CACHE_SHARE:
+                    self._cache = None
+        value, error = parsed
         if error:
-            problems.append(Problem(name, row, col.name, error))
-        out.append(value)
-    if col.kind in ("int", "year"):
-        return pd.array(out, dtype="Int64"), problems
-    if col.kind in ("float", "lon", "lat"):
-        return np.array([np.nan if v is None else v for v in out], dtype=float), problems
-    return pd.Series(out, dtype=object).values, problems
+            self.problems.append(Problem(self.name, row, self.col.name, error))
+        self._out.append(np.nan if self._numbers and value is None else value)
+
+    def values(self) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        """The column's values, typed by its kind; unparsable cells are missing."""
+        self._cache = None
+        if self.col.kind in ("int", "year"):
+            return pd.array(self._out, dtype="Int64")
+        if self._numbers:
+            return np.array(self._out, dtype=float)
+        return pd.Series(self._out, dtype=object).values
 
 
 def _parse_cell(col: Column, cell: str) -> tuple[object, str | None]:

@@ -61,7 +61,6 @@ def build(dataset: Dataset, preparers: Mapping[str, Preparer] | None = None) -> 
 
     Each layer's GeoJSON is the text of the layer's collection in the OGC catalog
     (:func:`layers.features.catalog_of`): the downloads and the API's pages share one copy."""
-    _release_after(dataset)  # the garbage of reading the data, before the text is built
     catalog = catalog_of(dataset)
     out = Served(
         dataset=dataset,
