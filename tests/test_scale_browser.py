@@ -7,14 +7,22 @@ cross the threshold (2,000) and small enough to keep these tests quick.
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from layers.i18n import to_traditional
 from layers.lean import LEAN_ABOVE, LEAN_TYPE, lean_layers, lean_payload
-from layers.registry import LAYERS
+from layers.localize import VALUES_EN
+from layers.registry import LAYERS, VALUES_ZH
 from layers.stats import NAMED_MAX
 from tests.conftest import LiveServer
 from webapp import DEFAULT_DATA_DIR, create_app
@@ -405,3 +413,294 @@ def test_pairs_json_is_small_with_a_big_layer(big_client):
     # 3,000 sites: the summaries list at most NAMED_MAX projects per pair and no project ids
     assert body.count(b"PR-synth-") <= NAMED_MAX * len(json.loads(body)["pairs"])
     assert SITES > LEAN_ABOVE
+
+
+# --- the export image and the localized popups of the big layer -----------------------------------
+
+#: Drawn projects apart from every other drawn point by ``gap`` px, inside the part of the map
+#: that the export's title, legend and bottom band leave free: id, position in the page.
+APART = """gap => {
+  const e = wanbei.entries.projects, lean = e.lean, map = wanbei.map;
+  const size = map.getSize(), all = [], inner = [];
+  for (let i = 0; i < lean.n; i++) {
+    if (!lean.shown[i]) continue;
+    const p = map.latLngToContainerPoint(L.latLng(lean.lat[i], lean.lon[i]));
+    all.push([i, p]);
+    if (p.x > 380 && p.y > 80 && p.x < size.x - 260 && p.y < size.y - 230) inner.push([i, p]);
+  }
+  const out = [];
+  for (const [i, p] of inner) {
+    let near = Infinity;
+    for (const [j, q] of all) if (j !== i) near = Math.min(near, Math.hypot(p.x - q.x, p.y - q.y));
+    if (near > gap) out.push(lean.features[i].id);
+  }
+  return out;
+}"""
+
+#: The export's pixel at the centre of each of some projects (container point, times the
+#: export's scale 2), with the projects layer shown and hidden (what lies under them), and the
+#: colour and opacity their style fills them with.
+EXPORT_PIXELS = """async ids => {
+  const e = wanbei.entries.projects, lean = e.lean, map = wanbei.map;
+  const at = ids.map(id => {
+    const i = lean.features.findIndex(f => f.id === id);
+    const p = map.latLngToContainerPoint(L.latLng(lean.lat[i], lean.lon[i]));
+    return [Math.round(p.x) * 2, Math.round(p.y) * 2, i];
+  });
+  const pixels = async () => {
+    const c = (await wanbei.exporter.render({scale: 2})).canvas, ctx = c.getContext('2d');
+    return at.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
+  };
+  const shown = await pixels();
+  map.removeLayer(e.group);
+  const under = await pixels();
+  map.addLayer(e.group);
+  const probe = document.createElement('canvas').getContext('2d');
+  const fills = at.map(([x, y, i]) => {
+    const style = wanbei.styleFor(e.cfg, lean.features[i]);
+    probe.fillStyle = style.fillColor;
+    const hex = probe.fillStyle;
+    return {rgb: [1, 3, 5].map(k => parseInt(hex.slice(k, k + 2), 16)),
+            opacity: style.fillOpacity};
+  });
+  return {shown, under, fills};
+}"""
+
+
+def _blend(fill: list[int], alpha: float, under: list[int]) -> list[float]:
+    return [alpha * f + (1 - alpha) * u for f, u in zip(fill, under, strict=True)]
+
+
+def _near(got: list[int], want: list[float], tol: float = 8) -> bool:
+    return all(abs(g - w) <= tol for g, w in zip(got, want, strict=True))
+
+
+def _zoom_in(p) -> None:
+    """Close in on the first project (at the whole network's scale the points overlap)."""
+    p.evaluate(
+        """() => new Promise(r => {
+      const lean = wanbei.entries.projects.lean;
+      wanbei.map.once("moveend", () => requestAnimationFrame(() => setTimeout(r, 0)));
+      wanbei.map.setView(L.latLng(lean.lat[0], lean.lon[0]), 11, {animate: false});
+    })"""
+    )
+
+
+def test_the_export_image_draws_the_big_layer_as_shown(big_page, big_client, projects):
+    p = big_page
+    _zoom_in(p)
+    ids = p.evaluate(APART, 14)
+    assert len(ids) >= 4, "projects apart from the others, to find each one's pixels"
+    ids = ids[:12]
+    got = p.evaluate(EXPORT_PIXELS, ids)
+    for k, fid in enumerate(ids):
+        fill = got["fills"][k]
+        want = _blend(fill["rgb"], fill["opacity"], got["under"][k])
+        assert _near(got["shown"][k], want), (fid, got["shown"][k], want, got["under"][k])
+        assert not _near(got["under"][k], want), "the point's colour differs from the map's"
+
+    # a filter hides some of them: the image shows what lies under those, the others as before
+    status = projects[ids[0]]["properties"]["status"]
+    p.evaluate("s => wanbei.officials.setFilter({status: s})", status)
+    got = p.evaluate(EXPORT_PIXELS, ids)
+    kept = [projects[fid]["properties"]["status"] == status for fid in ids]
+    assert any(kept) and not all(kept), "some of the projects kept by the filter, not all"
+    for k, fid in enumerate(ids):
+        fill = got["fills"][k]
+        if kept[k]:
+            want = _blend(fill["rgb"], fill["opacity"], got["under"][k])
+        else:
+            want = [float(v) for v in got["under"][k]]
+        assert _near(got["shown"][k], want, 3 if not kept[k] else 8), (fid, kept[k])
+
+    # focus on a pair: the projects of the other pairs are dimmed in the image as on the map
+    p.evaluate("() => wanbei.officials.resetFilters()")
+    pairs = big_client.get("/api/pairs.json").get_json()["pairs"]
+    mine = projects[ids[0]]["properties"]["pairing_id"]
+    pair = next(x for x in pairs if mine not in x["features"]["pairings"])
+    members = set(pair["features"]["pairings"])
+    p.evaluate("id => wanbei.officials.focus(id, {fly: false})", pair["id"])
+    got = p.evaluate(EXPORT_PIXELS, ids)
+    dimmed = [projects[fid]["properties"]["pairing_id"] not in members for fid in ids]
+    assert dimmed[0]
+    for k, fid in enumerate(ids):
+        fill = got["fills"][k]
+        alpha = fill["opacity"] * (0.15 if dimmed[k] else 1)
+        want = _blend(fill["rgb"], alpha, got["under"][k])
+        assert _near(got["shown"][k], want), (fid, dimmed[k], got["shown"][k], want)
+
+
+def test_the_downloaded_png_has_the_big_layers_points(big_page, tmp_path):
+    p = big_page
+    _zoom_in(p)
+    ids = p.evaluate(APART, 14)[:6]
+    expected = p.evaluate(EXPORT_PIXELS, ids)
+    with p.expect_download() as info:
+        p.get_by_role("button", name="导出图片").click()
+    path = tmp_path / "map.png"
+    info.value.save_as(path)
+    data = base64.b64encode(path.read_bytes()).decode()
+    at = p.evaluate(
+        """ids => ids.map(id => {
+      const lean = wanbei.entries.projects.lean, i = lean.features.findIndex(f => f.id === id);
+      const q = wanbei.map.latLngToContainerPoint(L.latLng(lean.lat[i], lean.lon[i]));
+      return [Math.round(q.x) * 2, Math.round(q.y) * 2];
+    })""",
+        ids,
+    )
+    decoded = p.evaluate(
+        """async ([data, at]) => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,' + data;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      return at.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
+    }""",
+        [data, at],
+    )
+    for k, fid in enumerate(ids):
+        fill = expected["fills"][k]
+        want = _blend(fill["rgb"], fill["opacity"], expected["under"][k])
+        assert _near(decoded[k], want), (fid, decoded[k], want)
+
+
+def _open(page, url: str) -> list[str]:
+    """Open ``url`` and wait for the map; returns the requests the page makes (kept updated)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+    page.wait_for_selector("html[data-wanbei-tools='1']", timeout=20_000)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
+    page.errors = errors  # type: ignore[attr-defined]
+    return requests
+
+
+def _popup_rows(p) -> dict[str, str]:
+    return p.evaluate(
+        """() => Object.fromEntries(Array.from(
+      document.querySelectorAll('.leaflet-popup-content .wb-popup tr'),
+      tr => [tr.querySelector('th').textContent, tr.querySelector('td').textContent]))"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+def test_big_layer_popups_are_in_the_page_language(page, big_server, big_client, projects, lang):
+    p = page
+    requests = _open(p, f"{big_server.url}/?lang={lang}")
+    _zoom_in(p)
+    target = p.evaluate(LONELY_POINT)
+    assert target["gap"] > 20
+    fid = target["id"]
+    localized = {
+        f["id"]: f["properties"]
+        for f in big_client.get(f"/api/layers/projects.geojson?lang={lang}").get_json()["features"]
+    }[fid]
+    canonical = projects[fid]["properties"]
+    assert localized["name_zh"] != canonical["name_zh"]
+    p.mouse.click(target["x"], target["y"])
+    p.locator(".leaflet-popup-content .wb-popup").get_by_text(localized["name_zh"]).first.wait_for()
+    rows = _popup_rows(p)
+    labels = {"en": ("Project", "Pair", "Status"), "zh-Hant": ("項目", "結對", "狀態")}[lang]
+    assert rows[labels[0]] == localized["name_zh"]
+    assert rows[labels[1]] == localized["pairing_name_zh"]
+    if lang == "en":
+        assert rows["Status"] == VALUES_EN["status"][canonical["status"]]
+    else:
+        assert rows[labels[2]] == to_traditional(VALUES_ZH["status"][canonical["status"]])
+    assert canonical["name_zh"] not in p.locator(".leaflet-popup-content").inner_text()
+    item = f"/api/layers/projects/items/{fid}.json?lang={lang}"
+    assert any(item in u for u in requests)
+    assert not any("/ogc/collections/projects/items/" in u for u in requests)
+    assert not p.errors  # type: ignore[attr-defined]
+
+
+def test_the_localized_item_is_one_feature_in_a_language(big_client, projects):
+    fid = "PR-synth-000123"
+    canonical = big_client.get(f"/ogc/collections/projects/items/{fid}?f=json").get_json()
+    same = big_client.get(f"/api/layers/projects/items/{fid}.json")
+    assert same.status_code == 200 and same.mimetype == "application/geo+json"
+    body = same.get_json()
+    assert body["id"] == fid and body["properties"] == canonical["properties"]
+    assert body["geometry"] == canonical["geometry"]
+    for lang in ("en", "zh-Hant"):
+        layer = big_client.get(f"/api/layers/projects.geojson?lang={lang}").get_json()
+        want = next(f for f in layer["features"] if f["id"] == fid)
+        got = big_client.get(f"/api/layers/projects/items/{fid}.json?lang={lang}").get_json()
+        assert got == want
+    assert got["properties"]["name_zh"] == "合成項目000123"
+    # a feature of a small layer too
+    park = big_client.get("/downloads/parks.geojson").get_json()["features"][0]
+    got = big_client.get(f"/api/layers/parks/items/{park['id']}.json?lang=en").get_json()
+    assert got["id"] == park["id"] and got["properties"]["name_zh"] == park["properties"]["name_en"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "parameter"),
+    [
+        ("/api/layers/projects/items/PR-nowhere.json?lang=en", 404, "feature_id"),
+        ("/api/layers/nowhere/items/PR-synth-000001.json", 404, "layer_id"),
+        ("/api/layers/projects/items/PR-synth-000001.json?lang=fr", 400, "lang"),
+        ("/api/layers/projects/items/PR-synth-000001.json?lang=", 400, "lang"),
+    ],
+)
+def test_bad_item_requests_name_the_parameter(big_client, url, status, parameter):
+    response = big_client.get(url)
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["parameter"] == parameter and body["description"]
+    if parameter == "feature_id":
+        assert "PR-nowhere" in body["description"]
+
+
+@pytest.fixture(scope="module")
+def big_static_site(big_app, tmp_path_factory):
+    """The static export of the big data (GeoJSON downloads only), served by a static server."""
+    from webapp.export import export_site
+
+    site = tmp_path_factory.mktemp("big-export") / "site"
+    export_site(big_app, site, formats=("geojson",))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("python -m http.server did not start")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("prefix", "title"), [("", "合作项目"), ("en/", "Projects")])
+def test_a_static_export_says_a_big_layers_popup_cannot_load(page, big_static_site, prefix, title):
+    """A static host has no per-feature URL: the popup says it could not load, as before."""
+    p = page
+    p.goto(f"{big_static_site}/{prefix}index.html")
+    p.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+    _zoom_in(p)
+    target = p.evaluate(LONELY_POINT)
+    p.mouse.click(target["x"], target["y"])
+    error = p.locator(".leaflet-popup-content .wb-popup-error")
+    error.wait_for()
+    assert error.inner_text().startswith(f"“{title}” ") and "HTTP 404" in error.inner_text()

@@ -22,9 +22,10 @@ from xstatic.pkg import leaflet, leaflet_markercluster
 
 from layers.charts import CHARTS
 from layers.formats import FORMATS, ZIP_NAME
-from layers.geojson import dumps
+from layers.geojson import dumps, to_feature_collection
 from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, check_lang, text
 from layers.lean import LeanBodies, prepare_lean
+from layers.localize import localize_frame
 from layers.map import Assets, BasemapSpec, basemap_config, basemaps, build_map, render_map
 from layers.registry import LAYERS, REGISTRY
 from layers.search import MAX_LIMIT, MAX_QUERY, ServerSearch, prepare_search
@@ -224,6 +225,7 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
     """The config of the page's officials' tools (``wanbei.initOfficials``) in ``lang``: the
     URLs of the summaries, search index and charts in that language."""
     derived = _derived()
+    values: ViewValues = served().get("view_values", view_values)  # type: ignore[assignment]
     arg = _lang_arg(lang)
     with force_locale(LOCALES[lang]):
         title = gettext("沪苏浙城市结对合作帮扶皖北城市")
@@ -238,6 +240,10 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
             for name in CHARTS
         ],
         "years": list(YEARS),  # the range the server checks from= and to= against
+        # the sector filter's values are canonical (the data's, the downloads'), its options
+        # labelled as the features in ``lang`` carry them; old links' Traditional forms alias
+        "sectors": dict(values.sector_labels[lang]),
+        "sector_aliases": dict(values.sector_aliases),
         "print": {
             "title": title,
             "review_no": _setting("MAP_REVIEW_NO"),
@@ -355,6 +361,30 @@ def api_layer(layer_id: str) -> Response:
 
 # Every layer in every language, built with the data (not by the first request), kept gzipped.
 bp.record_once(lambda setup: state.add_preparer(setup.app, "localized", state.localized_geojson))
+
+
+@bp.get("/api/layers/<layer_id>/items/<feature_id>.json")
+def api_layer_item(layer_id: str, feature_id: str) -> Response:
+    """One feature for a map popup in ``lang`` (the OGC API's item is canonical, zh-Hans)."""
+    _check_layer(layer_id)
+    body = _localized_item(layer_id, feature_id, _lang_param())
+    return _conditional(Response(body, mimetype="application/geo+json"), max_age=300)
+
+
+def _localized_item(layer_id: str, feature_id: str, lang: Lang) -> bytes:
+    """The GeoJSON Feature ``feature_id`` of ``layer_id`` in ``lang``: one row of the served
+    layer, localized as the map's layers are (cheap: no per-version cache of every feature)."""
+    collection = ogc.ogc_data().catalog.get(layer_id)
+    position = collection.ids.position(feature_id)
+    if position is None:
+        raise ApiError(
+            404,
+            "NotFound",
+            f"Layer {layer_id!r} has no feature {feature_id!r}.",
+            parameter="feature_id",
+        )
+    row = localize_frame(collection.gdf.iloc[[position]], lang)
+    return dumps(to_feature_collection(row)["features"][0])
 
 
 @bp.get("/downloads/<layer_id>.<ext>")

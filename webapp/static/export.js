@@ -3,7 +3,9 @@
  * The PNG is drawn on a canvas, layer by layer, as the map shows it: the basemap's tiles (only
  * those whose server allows cross-origin use: a tile fetched again with CORS that fails is left
  * out and the image says so, so the canvas is never tainted), the SVG panes (serialised with their
- * computed styles, so focus and dimming show), the direction arrows, cluster icons and labels;
+ * computed styles, so focus and dimming show), the points in view of a big point layer (drawn
+ * on a canvas of its own: painted again from its features, after the filters, with the same
+ * styles), the direction arrows, cluster icons and labels;
  * then the title, legend (the visible layers), scale bar, data version and date, attribution and
  * the map-review number (审图号, WANBEI_MAP_REVIEW_NO) at the bottom left. Its words are in the
  * page's language (wanbei.t); `render()` also returns them as `caption` (the texts of the title,
@@ -79,12 +81,32 @@
     }
   }
 
-  function drawSvgPanes(ctx, origin) {
-    var panes = [".leaflet-basemap-pane svg", ".leaflet-overlay-pane svg"];
+  // The lean layer (wanbei.js: a big point layer on its own canvas) drawn by a canvas node.
+  function leanLayerOf(node) {
+    var ids = Object.keys(wanbei.entries);
+    for (var k = 0; k < ids.length; k++) {
+      var canvas = wanbei.entries[ids[k]].canvas;
+      if (wanbei.entries[ids[k]].lean && canvas && canvas._container === node) return ids[k];
+    }
+    return null;
+  }
+
+  // The overlays in the order the page stacks them: the SVG of the basemap and overlay panes
+  // (serialised as drawn) and the canvas of a big point layer, whose points in view are painted
+  // again on the image, as that canvas paints them (wanbei.paintLeanView: after the filters,
+  // with the same sprites, dimming and focus, at the image's resolution).
+  function drawSvgPanes(ctx, origin, scale) {
+    var panes = [".leaflet-basemap-pane", ".leaflet-overlay-pane"];
     var jobs = [];
     panes.forEach(function (sel) {
-      state.map.getContainer().querySelectorAll(sel).forEach(function (svgNode) {
+      var nodes = state.map.getContainer().querySelectorAll(sel + " svg, " + sel + " canvas");
+      nodes.forEach(function (svgNode) {
         if (svgNode.closest(".wb-minimap")) return;
+        if (svgNode.tagName.toLowerCase() === "canvas") {
+          var lean = leanLayerOf(svgNode);
+          if (lean) jobs.push(Promise.resolve({ lean: lean }));
+          return;
+        }
         var at = offsetOf(svgNode, origin);
         var clone = svgNode.cloneNode(true);
         inlineStyles(svgNode, clone);
@@ -99,7 +121,8 @@
     });
     return Promise.all(jobs).then(function (drawn) {
       drawn.forEach(function (d) {
-        if (d.img) ctx.drawImage(d.img, d.at.x, d.at.y, d.at.w, d.at.h);
+        if (d.lean) wanbei.paintLeanView(d.lean, ctx, scale);
+        else if (d.img) ctx.drawImage(d.img, d.at.x, d.at.y, d.at.w, d.at.h);
       });
     });
   }
@@ -343,7 +366,7 @@
     ctx.fillRect(0, 0, size.x, size.y);
     var notes = [], caption = [];
     return drawTiles(ctx, origin, notes)
-      .then(function () { return drawSvgPanes(ctx, origin); })
+      .then(function () { return drawSvgPanes(ctx, origin, scale); })
       .then(function () {
         drawMarkers(ctx, origin);
         drawLabels(ctx, origin);

@@ -16,7 +16,8 @@
  * current view: `view.project` (WGS84 → the basemap's datum), `view.filter` (filters and years)
  * and `view.classes` (focus, dimming, undated). A point layer with more than CANVAS_ABOVE
  * features comes lean instead (/api/lean/<id>.json: ids, points and the properties the view
- * reads) and is drawn on one canvas; its popups are fetched from the OGC API when opened (see
+ * reads) and is drawn on one canvas; its popups are fetched when opened, from the OGC API on a
+ * zh-Hans page, from /api/layers/<id>/items/<fid>.json?lang= in the other languages (see
  * "big point layers" below). Text from the data is always set with
  * textContent (never innerHTML), so names and sources show as text whatever they contain.
  */
@@ -262,8 +263,10 @@
   // ids, coordinates and the properties the map styles and filters on, in columns. Its features
   // become light objects {id, properties} in entry.data.features (so the filters, counts and
   // tables read them as any other) and are drawn by one LeanCanvas: the points in view, in one
-  // pass per style, hit-tested on click and hover. A popup fetches the whole feature from the
-  // OGC API (/ogc/collections/<id>/items/<fid>). Clustering is not offered for such a layer.
+  // pass per style, hit-tested on click and hover. A popup fetches the whole feature (itemUrl:
+  // the OGC API's item, or the localized item of the page's language). The export's image
+  // paints the same points again (wanbei.paintLeanView). Clustering is not offered for such a
+  // layer.
 
   wanbei.LEAN_TYPE = "wanbei.lean";
 
@@ -317,12 +320,21 @@
     return L.latLng(p[1], p[0]);
   }
 
+  // The whole feature for a popup: the OGC API's item (canonical, Simplified Chinese) on a
+  // zh-Hans page; on an English or Traditional page the map's localized item
+  // (/api/layers/<id>/items/<fid>.json?lang=), with the data version of the layer's URL.
   function itemUrl(cfg, featureId) {
+    if (cfg.lang && cfg.lang !== "zh-Hans") {
+      var version = new URL(wanbei.url(cfg.url)).searchParams.get("v");
+      return wanbei.url("api/layers/" + encodeURIComponent(cfg.id) + "/items/" +
+        encodeURIComponent(featureId) + ".json?lang=" + encodeURIComponent(cfg.lang) +
+        (version ? "&v=" + encodeURIComponent(version) : ""));
+    }
     return wanbei.url("ogc/collections/" + encodeURIComponent(cfg.id) + "/items/" +
       encodeURIComponent(featureId) + "?f=json");
   }
 
-  // Open the popup of position i: the whole feature is fetched from the OGC API (once).
+  // Open the popup of position i: the whole feature is fetched (once, see itemUrl).
   function openLeanPopup(entry, i, latlng) {
     var cfg = entry.cfg, lean = entry.lean, feature = lean.features[i];
     var popup = L.popup({ maxWidth: 360 }).setLatLng(latlng || leanLatLng(lean, i));
@@ -378,62 +390,15 @@
     _redraw: function () {},
     _draw: function () {},
 
-    // Zoom-0 pixel coordinates of every point in the current datum (again when it changes).
-    _project: function () {
-      var lean = this._entry.lean, crs = this._map.options.crs, project = wanbei.view.project;
-      if (lean.projectedWith === project && lean.px) return;
-      lean.px = new Float64Array(lean.n);
-      lean.py = new Float64Array(lean.n);
-      for (var i = 0; i < lean.n; i++) {
-        var x = lean.lon[i], y = lean.lat[i];
-        if (isNaN(x) || isNaN(y)) { lean.px[i] = NaN; continue; }
-        var p = project(x, y);
-        var q = crs.latLngToPoint(L.latLng(p[1], p[0]), 0);
-        lean.px[i] = q.x;
-        lean.py[i] = q.y;
-      }
-      lean.projectedWith = project;
-    },
-
     _paint: function () {
       if (!this._map || !this._ctx) return;
-      this._project();
-      var entry = this._entry, lean = entry.lean, cfg = entry.cfg, ctx = this._ctx;
-      var map = this._map, b = this._bounds;
+      var entry = this._entry, map = this._map, b = this._bounds;
+      projectLean(entry.lean, map.options.crs);
       var scale = map.options.crs.scale(map.getZoom()) / map.options.crs.scale(0);
-      var origin = map.getPixelOrigin();
-      ctx.clearRect(b.min.x, b.min.y, b.max.x - b.min.x, b.max.y - b.min.y);
-      // styles: [variant index][flags] -> positions, drawn dimmed first and focused last
-      var groups = {}, keys = [];
-      var drawnX = [], drawnY = [], drawnI = [];
-      var variants = cfg.variants || [];
-      var radius = Math.max(cfg.style.radius || 5, 2) + (cfg.style.weight || 1);
-      for (var i = 0; i < lean.n; i++) {
-        if (!lean.shown[i]) continue;
-        var x = lean.px[i] * scale - origin.x, y = lean.py[i] * scale - origin.y;
-        if (!(x >= b.min.x - radius && x <= b.max.x + radius && y >= b.min.y - radius &&
-              y <= b.max.y + radius)) continue;
-        var v = variants.length ? variantIndex(cfg, lean.features[i].properties) : -1;
-        var key = (v + 1) * 8 + lean.flags[i];
-        if (!groups[key]) { groups[key] = []; keys.push(key); }
-        groups[key].push(x, y);
-        drawnX.push(x);
-        drawnY.push(y);
-        drawnI.push(i);
-      }
-      var rank = function (key) {
-        var f = key % 8;
-        return (f & DIM ? 0 : 2) + (f & FOCUS ? 1 : 0);
-      };
-      keys.sort(function (a, c) { return rank(a) - rank(c) || a - c; });
-      keys.forEach(function (key) {
-        var v = Math.floor(key / 8) - 1, f = key % 8;
-        var style = Object.assign({}, cfg.style, v >= 0 ? variants[v].style : {});
-        paintGroup(ctx, groups[key], style, f);
-      });
-      this._drawn = { x: Float64Array.from(drawnX), y: Float64Array.from(drawnY),
-                      i: Uint32Array.from(drawnI) };
-      entry.painted = drawnI.length;
+      this._ctx.clearRect(b.min.x, b.min.y, b.max.x - b.min.x, b.max.y - b.min.y);
+      this._drawn = paintLean(entry, this._ctx, scale, map.getPixelOrigin(), b,
+                              window.devicePixelRatio || 1);
+      entry.painted = this._drawn.i.length;
       entry.paints = (entry.paints || 0) + 1;
     },
 
@@ -512,6 +477,75 @@
     },
   });
 
+  // Zoom-0 pixel coordinates of every point in the current datum (again when it changes).
+  function projectLean(lean, crs) {
+    var project = wanbei.view.project;
+    if (lean.projectedWith === project && lean.px) return;
+    lean.px = new Float64Array(lean.n);
+    lean.py = new Float64Array(lean.n);
+    for (var i = 0; i < lean.n; i++) {
+      var x = lean.lon[i], y = lean.lat[i];
+      if (isNaN(x) || isNaN(y)) { lean.px[i] = NaN; continue; }
+      var p = project(x, y);
+      var q = crs.latLngToPoint(L.latLng(p[1], p[0]), 0);
+      lean.px[i] = q.x;
+      lean.py[i] = q.y;
+    }
+    lean.projectedWith = project;
+  }
+
+  // Paint the shown points of a lean layer that fall in `box` (at zoom-0 pixels × `scale` −
+  // `origin`) on ctx, one sprite per style (sprites of `ratio` device pixels per unit), the
+  // dimmed first and the focused last; returns where each drawn point is ({x, y, i}).
+  function paintLean(entry, ctx, scale, origin, box, ratio) {
+    var lean = entry.lean, cfg = entry.cfg;
+    // styles: [variant index][flags] -> positions, drawn dimmed first and focused last
+    var groups = {}, keys = [];
+    var drawnX = [], drawnY = [], drawnI = [];
+    var variants = cfg.variants || [];
+    var radius = Math.max(cfg.style.radius || 5, 2) + (cfg.style.weight || 1);
+    for (var i = 0; i < lean.n; i++) {
+      if (!lean.shown[i]) continue;
+      var x = lean.px[i] * scale - origin.x, y = lean.py[i] * scale - origin.y;
+      if (!(x >= box.min.x - radius && x <= box.max.x + radius && y >= box.min.y - radius &&
+            y <= box.max.y + radius)) continue;
+      var v = variants.length ? variantIndex(cfg, lean.features[i].properties) : -1;
+      var key = (v + 1) * 8 + lean.flags[i];
+      if (!groups[key]) { groups[key] = []; keys.push(key); }
+      groups[key].push(x, y);
+      drawnX.push(x);
+      drawnY.push(y);
+      drawnI.push(i);
+    }
+    var rank = function (key) {
+      var f = key % 8;
+      return (f & DIM ? 0 : 2) + (f & FOCUS ? 1 : 0);
+    };
+    keys.sort(function (a, c) { return rank(a) - rank(c) || a - c; });
+    keys.forEach(function (key) {
+      var v = Math.floor(key / 8) - 1, f = key % 8;
+      var style = Object.assign({}, cfg.style, v >= 0 ? variants[v].style : {});
+      paintGroup(ctx, groups[key], style, f, ratio);
+    });
+    return { x: Float64Array.from(drawnX), y: Float64Array.from(drawnY),
+             i: Uint32Array.from(drawnI) };
+  }
+
+  // Paint the shown points of a visible lean layer that are in the map's view on ctx, in the
+  // map container's coordinates, as its canvas draws them (the export's image: export.js);
+  // `ratio` is the device pixels per unit of ctx. Returns how many points were painted.
+  wanbei.paintLeanView = function (id, ctx, ratio) {
+    var entry = wanbei.entries[id], map = wanbei.map;
+    if (!entry || !entry.lean || !map.hasLayer(entry.group)) return 0;
+    var crs = map.options.crs, size = map.getSize();
+    projectLean(entry.lean, crs);
+    var scale = crs.scale(map.getZoom()) / crs.scale(0);
+    // container point = layer point + the map pane's offset
+    var origin = map.getPixelOrigin().add(map.containerPointToLayerPoint([0, 0]));
+    var box = L.bounds([0, 0], [size.x, size.y]);
+    return paintLean(entry, ctx, scale, origin, box, ratio).i.length;
+  };
+
   function variantIndex(cfg, props) {
     for (var i = 0; i < cfg.variants.length; i++) {
       var v = cfg.variants[i];
@@ -524,10 +558,9 @@
   // path of 100,000 circles takes the rasteriser seconds; 100,000 copies of an image do not).
   var sprites = {};
 
-  function spriteFor(style, flags) {
-    var key = JSON.stringify(style) + "|" + flags;
+  function spriteFor(style, flags, ratio) {
+    var key = JSON.stringify(style) + "|" + flags + "|" + ratio;
     if (sprites[key]) return sprites[key];
-    var ratio = window.devicePixelRatio || 1;
     var r = style.radius || 5, w = (style.weight || 1) + (flags & FOCUS ? 1 : 0);
     var half = Math.ceil(r + w / 2 + 1), size = 2 * half;
     var canvas = document.createElement("canvas");
@@ -557,8 +590,9 @@
 
   // Copy the sprite of a style at every point of xy (whole pixels: a plain copy, and a point on
   // the pixel of one already drawn in the same style is skipped).
-  function paintGroup(ctx, xy, style, flags) {
-    var sprite = spriteFor(style, flags), img = sprite.canvas, h = sprite.half, size = sprite.size;
+  function paintGroup(ctx, xy, style, flags, ratio) {
+    var sprite = spriteFor(style, flags, ratio);
+    var img = sprite.canvas, h = sprite.half, size = sprite.size;
     var scaled = img.width !== size, seen = new Set();
     for (var k = 0; k < xy.length; k += 2) {
       var x = Math.round(xy[k]) - h, y = Math.round(xy[k + 1]) - h, key = x * 1e6 + y;
