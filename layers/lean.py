@@ -41,6 +41,9 @@ LEAN_ABOVE = 2000
 LEAN_TYPE = "wanbei.lean"
 #: Properties the officials' tools filter on (``officials.js``: the pair, sector and status
 #: filters), carried when the layer has them, besides the variant and timeline properties.
+#: ``sector`` is localized as in the layer's GeoJSON for the map: the filter's value is the
+#: canonical sector and a feature passes when it carries that sector's label in the page's
+#: language (``sectors`` of the page's config, from ``webapp.params.view_values``).
 FILTER_PROPERTIES = ("pairing_id", "sector", "status")
 #: Properties shown beside the map (the pair column of ``tables.js``), carried when the layer
 #: has them, besides the tooltip property (shown on hover).

@@ -5,6 +5,12 @@ The browser writes the same parameters back into the URL (``permalink.js``, and 
 keys ``f_pair``, ``province``, ``sector``, ``status``, ``from``, ``to`` and ``cluster`` in
 ``officials.js``), so a link opens the view it was copied from. The values those keys may take
 come from the served data (:func:`view_values`, built once per data version).
+
+The sector filter's value is canonical, the Simplified Chinese of the data and the downloads, in
+every language; its options are labelled in the page's language (:attr:`ViewValues.sector_labels`,
+carried by the page's config). Links written before that by a Traditional Chinese page carry the
+OpenCC form (``sector=汽車零部件``): they are still accepted, and the page reads them as the
+canonical value (:attr:`ViewValues.sector_aliases`) and writes that back into the URL.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from geo.dataset import Dataset
-from layers.i18n import to_traditional
+from layers.i18n import LANGS, Lang
+from layers.localize import localize_frame
 from layers.registry import REGISTRY, VALUES_ZH
 from webapp.errors import ApiError
 
@@ -42,10 +51,17 @@ class ViewValues:
     pairs: tuple[str, ...] = ()
     #: the adcodes of the helping provinces (``province=``)
     provinces: tuple[str, ...] = ()
-    #: the projects' sectors, as written in every language of the map, and :data:`NO_SECTOR`
+    #: the sectors ``sector=`` accepts: the canonical ones, the keys of :attr:`sector_aliases`
+    #: (old links) and :data:`NO_SECTOR`
     sectors: tuple[str, ...] = ()
     #: the status codes of the registry and the data (``status=``)
     statuses: tuple[str, ...] = ()
+    #: language -> canonical sector -> the sector as the map's features in that language carry
+    #: it (the option labels of the sector filter)
+    sector_labels: Mapping[Lang, Mapping[str, str]] = field(default_factory=dict)
+    #: a sector as another language writes it (OpenCC Traditional) -> the canonical sector, for
+    #: the links written before the filter's value was canonical in every language
+    sector_aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 def view_values(dataset: Dataset) -> ViewValues:
@@ -59,30 +75,49 @@ def view_values(dataset: Dataset) -> ViewValues:
     Returns
     -------
     ViewValues
-        The sectors are those of the overlay layers in Simplified and (OpenCC) Traditional
-        Chinese, since the map filters the localized features and a language link carries the
-        filter to the other language; the statuses are codes, the same in every language.
+        The sectors are those of the overlay layers as the data writes them (canonical), each
+        with its label in every language: the text the map's features carry in that language,
+        localized by :func:`layers.localize.localize_frame` as the map's layers are. A label
+        that differs from its canonical sector is also accepted as an alias of it (the
+        Traditional text old zh-Hant links carry). The statuses are codes, the same in every
+        language.
     """
     pairings = dataset.layers["pairings"]
     city = pairings[pairings["level"] == "city"]
     pairs = tuple(city["id"])
     provinces = tuple(sorted({str(a)[:2] + "0000" for a in city["helping_adcode"]}))
-    sectors: set[str] = set()
+    canonical: set[str] = set()
     statuses = set(VALUES_ZH.get("status", {}))
     for layer_id in OVERLAYS:
         frame = dataset.layers[layer_id]
         if "sector" in frame.columns:
-            for value in frame["sector"]:
-                if isinstance(value, str) and value.strip():
-                    sectors |= {value, to_traditional(value)}
+            canonical |= {v for v in frame["sector"] if isinstance(v, str) and v.strip()}
         if "status" in frame.columns:
             statuses |= {v for v in frame["status"] if isinstance(v, str) and v}
+    labels = _sector_labels(sorted(canonical))
+    aliases = {
+        label: sector
+        for lang in LANGS
+        for sector, label in labels[lang].items()
+        if label != sector and label not in canonical
+    }
     return ViewValues(
         pairs=pairs,
         provinces=provinces,
-        sectors=(*sorted(sectors), NO_SECTOR),
+        sectors=(*sorted(canonical | set(aliases)), NO_SECTOR),
         statuses=tuple(sorted(statuses)),
+        sector_labels=labels,
+        sector_aliases=aliases,
     )
+
+
+def _sector_labels(sectors: list[str]) -> dict[Lang, dict[str, str]]:
+    """Each canonical sector in every language, localized as a layer's ``sector`` column is."""
+    frame = pd.DataFrame({"sector": sectors}, dtype=object)
+    return {
+        lang: dict(zip(sectors, localize_frame(frame, lang)["sector"], strict=True))  # type: ignore[arg-type]
+        for lang in LANGS
+    }
 
 
 @dataclass(frozen=True)

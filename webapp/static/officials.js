@@ -11,6 +11,11 @@
  *   is "undated": always shown, drawn hollow while a year filter is on, and counted apart.
  *   Layers without a timeline (places, boundaries) are timeless. Counts and the download links
  *   follow the filters (as far as the downloads' equality filters can express them).
+ *   The sector filter's value is canonical in every language (the data's Simplified Chinese,
+ *   as the downloads and the server's `sector=` take it); its options are labelled as the
+ *   features of the page's language carry the sector (`cfg.sectors`: canonical -> label), and a
+ *   feature passes when its sector is the label of the chosen value. The Traditional form old
+ *   zh-Hant links carry (`cfg.sector_aliases`) is read as its canonical value.
  * - Statistics: the server's SVG charts, and a link to /stats.
  * It also starts the basemaps, the furniture and the exporter with their parts of the config.
  */
@@ -37,6 +42,8 @@
     search: [],
     remote: [], // layers searched on the server (/api/search): too big for the index
     lean: {}, // layers drawn lean: a feature's pair comes from its pairing_id
+    sectors: {}, // canonical sector -> as the features in the page's language carry it
+    sectorAliases: {}, // an old link's form of a sector -> the canonical sector
     playing: null,
     ready: { pairs: false, search: false, layers: false },
   };
@@ -101,6 +108,23 @@
     return Object.prototype.hasOwnProperty.call(props || {}, name);
   }
 
+  // The sector as the features of the page's language carry it (a value the config does not
+  // know is its own label).
+  function sectorLabel(value) {
+    return has(state.sectors, value) ? state.sectors[value] : value;
+  }
+
+  // The canonical value of a sector given in another form (an old link's Traditional text, or
+  // the label of an option); NONE and ALL as they are.
+  function canonicalSector(value) {
+    if (value === ALL || value === NONE || has(state.sectors, value)) return value;
+    if (has(state.sectorAliases, value)) return state.sectorAliases[value];
+    var found = Object.keys(state.sectors).filter(function (k) {
+      return state.sectors[k] === value;
+    });
+    return found.length ? found[0] : value;
+  }
+
   function passes(cfg, feature, allowed) {
     if (cfg.pane === "basemap") return true;
     var f = state.filter, props = feature.properties || {};
@@ -109,8 +133,9 @@
       if (!ok) return false;
     }
     if (f.sector !== ALL && has(props, "sector")) {
-      var sector = props.sector === null || props.sector === "" ? NONE : props.sector;
-      if (sector !== f.sector) return false;
+      var empty = props.sector === null || props.sector === "";
+      var match = f.sector === NONE ? empty : !empty && props.sector === sectorLabel(f.sector);
+      if (!match) return false;
     }
     if (f.status !== ALL && has(props, "status") && props.status !== f.status) return false;
     if (timeFiltered() && cfg.timeline && cfg.timeline.length) {
@@ -382,9 +407,16 @@
         }
       });
     });
-    Object.keys(sectors).sort().forEach(function (s) {
-      option(fsec, s, s === NONE ? wanbei.t("未知") : s);
+    // one option per canonical sector the features carry, labelled in the page's language
+    var options = {};
+    Object.keys(state.sectors).forEach(function (s) {
+      if (sectors[state.sectors[s]]) options[s] = state.sectors[s];
     });
+    Object.keys(sectors).forEach(function (label) {
+      if (label === NONE) options[NONE] = wanbei.t("未知");
+      else if (!has(options, canonicalSector(label))) options[label] = label;
+    });
+    Object.keys(options).sort().forEach(function (s) { option(fsec, s, options[s]); });
     Object.keys(statuses).forEach(function (layerId) {
       var cfg = wanbei.entries[layerId].cfg;
       var group = el("optgroup");
@@ -413,7 +445,9 @@
   }
 
   function setFilter(changes, options) {
-    Object.keys(changes).forEach(function (k) { state.filter[k] = changes[k]; });
+    Object.keys(changes).forEach(function (k) {
+      state.filter[k] = k === "sector" ? canonicalSector(changes[k]) : changes[k];
+    });
     var f = state.filter;
     if (f.from > f.to) {
       if (Object.prototype.hasOwnProperty.call(changes, "from")) f.to = f.from;
@@ -768,6 +802,8 @@
     fillFilters();
     var fromURL = readURL();
     if (Object.keys(fromURL.filter).length) setFilter(fromURL.filter, { url: false });
+    // an old link's form of the sector is written back as the canonical value
+    if (fromURL.filter.sector && fromURL.filter.sector !== state.filter.sector) writeURL();
     // a link that names a view keeps it (permalink.js): the pair is focused without flying
     var keep = wanbei.permalink && wanbei.permalink.hasView();
     if (fromURL.pair) focus(fromURL.pair, keep ? { fly: false } : undefined);
@@ -809,6 +845,8 @@
     state.map = map;
     state.cfg = cfg;
     state.years = cfg.years;
+    state.sectors = cfg.sectors || {};
+    state.sectorAliases = cfg.sector_aliases || {};
     state.filter.from = cfg.years[0];
     state.filter.to = cfg.years[1];
     ["wb-f-from", "wb-year"].forEach(function (id) {

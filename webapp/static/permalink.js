@@ -6,11 +6,22 @@
  * differ from the default) and `lang=`. The server has checked them (a bad one is a 400), so a
  * link opens the view it was copied from. Each write replaces the history entry and emits
  * `wanbei:url`; the language links of the page follow.
+ *
+ * The view of a link stays exactly the link's while nobody moves the map: Leaflet measures its
+ * container only when told (invalidateSize), and each time it is told it drops the exact centre
+ * it was given and works the centre out again from whole pixels (up to half a pixel off: 1.2e-4°
+ * at zoom 9). The page's layout can change after the map is made (the header wraps differently
+ * as buttons and words of the page's language take their width, the panels open), and Leaflet
+ * itself invalidates on every window resize event. So the map's size follows its container (a
+ * ResizeObserver), and until the first move that is not ours the link's view is applied again
+ * after each change of size or window resize, on the layout as it is then.
  */
 (function (wanbei) {
   "use strict";
 
-  var state = { map: null, started: false, hasView: false };
+  // view: the view the URL named ({center} or {bounds}, and zoom), kept until the map moves
+  var state = { map: null, started: false, hasView: false, view: null, applying: false,
+                applied: 0 };
 
   function params() { return new URLSearchParams(window.location.search); }
 
@@ -70,19 +81,64 @@
     wanbei.emit("wanbei:url", {});
   }
 
+  // Show the URL's view on the map as it is laid out now, exactly: a reset view keeps the centre
+  // it is given (without `reset`, Leaflet pans to a nearby centre by whole pixels).
+  function applyView() {
+    var v = state.view, map = state.map;
+    state.applying = true;
+    state.applied += 1;
+    try {
+      if (v.bounds) {
+        map.fitBounds(L.latLngBounds(toMap(v.bounds[0], v.bounds[1]), toMap(v.bounds[2], v.bounds[3])),
+                      { animate: false, reset: true });
+      } else {
+        map.setView(toMap(v.center[1], v.center[0]), v.zoom, { animate: false, reset: true });
+      }
+    } finally {
+      state.applying = false;
+    }
+  }
+
+  // The container's size changed (the layout moved, not the window): tell Leaflet, and keep the
+  // URL's view while it stands (otherwise Leaflet keeps the centre, as on a window resize).
+  function followSize() {
+    var map = state.map, el = map.getContainer(), size = map.getSize();
+    if (el.clientWidth === size.x && el.clientHeight === size.y) return;
+    var applied = state.applied;
+    map.invalidateSize({ pan: !state.view });
+    // (Leaflet fires "resize" only when the centre moves by a whole pixel)
+    if (state.view && state.applied === applied) applyView();
+  }
+
+  function keepSize(map) {
+    map.on("resize", function () { if (state.view) applyView(); });
+    // Leaflet's own window-resize handler invalidates in the next frame, even when the size is
+    // the same (it then forgets the exact centre): apply the URL's view after it.
+    window.addEventListener("resize", function () {
+      if (!state.view) return;
+      requestAnimationFrame(function () { if (state.view) applyView(); });
+    });
+    map.on("movestart zoomstart", function () { if (!state.applying) state.view = null; });
+    if (window.ResizeObserver) new ResizeObserver(followSize).observe(map.getContainer());
+  }
+
   // Apply the view of the URL; called by map.js after the layers and the tools are set up.
   wanbei.initPermalink = function (map) {
     state.map = map;
     var p = params();
     if (p.get("bbox")) {
-      var b = numbers(p.get("bbox"));
-      map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])), { animate: false });
-      state.hasView = true;
+      state.view = { bounds: numbers(p.get("bbox")) };
     } else if (p.get("center") && p.get("zoom")) {
-      var c = numbers(p.get("center"));
-      map.setView(toMap(c[1], c[0]), parseInt(p.get("zoom"), 10), { animate: false });
+      state.view = { center: numbers(p.get("center")), zoom: parseInt(p.get("zoom"), 10) };
+    }
+    // the layout as it is now (it may have changed since the map was made)
+    var el = map.getContainer(), size = map.getSize();
+    if (el.clientWidth !== size.x || el.clientHeight !== size.y) map.invalidateSize({ pan: !state.view });
+    if (state.view) {
+      applyView();
       state.hasView = true;
     }
+    keepSize(map);
     if (p.has("layers")) {
       var want = p.get("layers").split(",").filter(Boolean);
       overlays().forEach(function (g) {
