@@ -4,15 +4,12 @@ the map loads and draws every layer, and nothing is fetched from another origin.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
 from layers.registry import LAYERS
+from tests.helpers import static_server
 from webapp.cli import main
 
 pytestmark = pytest.mark.browser
@@ -22,29 +19,8 @@ pytestmark = pytest.mark.browser
 def static_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("export") / "site"
     assert main(["export", str(site), "--data", "data"]) == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        cwd=site,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("python -m http.server did not start")
-            time.sleep(0.1)
-    yield site, url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with static_server(site) as url:
+        yield site, url
 
 
 def test_the_exported_map_draws_every_layer_from_a_static_server(page, static_site):

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import geopandas as gpd
 import pytest
@@ -25,6 +20,7 @@ from layers.localize import VALUES_EN
 from layers.registry import LAYERS, VALUES_ZH
 from layers.stats import NAMED_MAX
 from tests.conftest import LiveServer
+from tests.helpers import static_server
 from webapp import DEFAULT_DATA_DIR, create_app
 
 SITES = 3000
@@ -666,30 +662,8 @@ def big_static_site(big_app, tmp_path_factory):
 
     site = tmp_path_factory.mktemp("big-export") / "site"
     export_site(big_app, site, formats=("geojson",))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        cwd=site,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("python -m http.server did not start")
-                time.sleep(0.1)
+    with static_server(site) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize(("prefix", "title"), [("", "合作项目"), ("en/", "Projects")])
