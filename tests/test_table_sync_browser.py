@@ -55,6 +55,12 @@ def open_tables(page, base: str, query: str = "") -> None:
     page.click("#wb-tables-toggle")
     assert page.locator("#wb-tables-toggle").get_attribute("aria-expanded") == "true"
     page.wait_for_selector("#wb-tables-body tr[data-id]")
+    # the panel narrows the map: wait until Leaflet has its new size and the view is set again
+    page.wait_for_function(
+        "() => wanbei.map.getSize().x === wanbei.map.getContainer().clientWidth"
+        " && !wanbei.map._animatingZoom && !wanbei.map._panAnim?._inProgress"
+    )
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def settle(page) -> None:
