@@ -297,7 +297,8 @@ def parser() -> argparse.ArgumentParser:
         "export",
         help="write the map as a static site",
         description="Write the map, its scripts and styles and every layer's downloads as "
-        "static files with relative URLs, for any static host: no Python, no internet.",
+        "static files with relative URLs, for any static host: no Python, no internet. "
+        "Simplified Chinese at DIR/, English at DIR/en/, Traditional Chinese at DIR/zh-Hant/.",
     )
     export.add_argument("dir", metavar="DIR", help="a new or empty directory")
     export.add_argument(
