@@ -311,3 +311,18 @@ def test_filter_values_follow_the_data(data_copy):
 @pytest.mark.parametrize("path", ["/", "/embed"])
 def test_a_permalink_is_accepted(client, path, query):
     assert client.get(f"{path}?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, lang",
+    [
+        ("status=nope", "zh-Hans"),
+        ("lang=en&status=nope", "en"),
+        ("lang=zh-Hant&status=nope", "zh-Hant"),
+        ("lang=fr", "zh-Hans"),  # a bad lang: the page falls back to the default language
+    ],
+)
+def test_the_error_page_says_its_language(client, query, lang):
+    r = client.get("/?" + query)
+    assert r.status_code == 400
+    assert f'<html lang="{lang}">' in r.get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, render_template, request
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -60,5 +61,7 @@ def register(app: Flask) -> None:
 
 
 def _page(status: int, message: str) -> Response:
-    html = render_template("error.html", status=status, message=message)
+    # the page is written in the locale Flask-Babel chose (zh_Hans, en, zh_Hant): say so
+    lang = str(get_locale() or "zh_Hans").replace("_", "-")
+    html = render_template("error.html", status=status, message=message, lang=lang)
     return Response(html, status=status, mimetype="text/html")
