@@ -85,3 +85,48 @@ def test_production_server_refuses_bad_data(tmp_path):
     assert "places.csv: file is missing" in proc.stderr
     assert "The server did not start" in proc.stderr
     assert "Booting worker" not in proc.stdout + proc.stderr
+
+
+def test_production_server_reloads_new_data_once_and_replaces_its_workers(tmp_path, data_copy):
+    """New data is prepared by the master alone; the workers are replaced, not each reloading."""
+    from geo.importer import apply_import, plan_import
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [WANBEI_MAP, "serve", "--production", "--port", str(port), "--workers", "2"]
+            + ["--data", str(data_copy)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**env(), "WANBEI_RELOAD_INTERVAL": "0.2"},
+        )
+    base = f"http://127.0.0.1:{port}"
+    url = base + "/downloads/projects.geojson"
+    try:
+        wait_for(base + "/", proc)
+        with urllib.request.urlopen(url) as response:
+            assert "甬蚌新能源电池项目" not in response.read().decode()
+        plan = plan_import(Path(__file__).parent / "data" / "projects_zh.xlsx", "projects", data_copy)
+        apply_import(plan)
+        deadline = time.monotonic() + 60
+        served = ""
+        while time.monotonic() < deadline and "甬蚌新能源电池项目" not in served:
+            time.sleep(0.3)
+            with urllib.request.urlopen(url) as response:
+                served = response.read().decode()
+        assert "甬蚌新能源电池项目" in served, log.read_text()
+        for _ in range(10):  # every worker answers with the new data
+            with urllib.request.urlopen(url) as response:
+                assert "甬蚌新能源电池项目" in response.read().decode()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and log.read_text().count("Worker exiting") < 2:
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    text = log.read_text()
+    assert code == 0, text
+    assert text.count("reloaded the data: version " + plan.version_after) == 1, text
+    assert "Handling signal: hup" in text, text
+    assert text.count("Booting worker") == 4, text  # two at start, two with the new data

@@ -3,13 +3,21 @@
 The app (and so the validated dataset and every per-version cache) is built once in the master
 process, before gunicorn forks its workers: invalid data stops start-up with every problem
 listed, and the workers share the loaded data copy-on-write instead of each loading it again.
+New data is likewise loaded once, by the master, which then replaces its workers
+(:func:`_reload_by_workers`).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+from functools import partial
+
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp import state
 
 
 class _Gunicorn(BaseApplication):
@@ -43,6 +51,7 @@ def serve(
         # Trust one proxy's X-Forwarded-For/-Proto/-Host/-Prefix (nginx: see docs/deploy.md).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     options = {
+        "when_ready": partial(_reload_by_workers, app),
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
@@ -58,3 +67,19 @@ def serve(
     }
     _Gunicorn(application, options).run()
     return 0
+
+
+def _reload_by_workers(app: Flask, arbiter: object) -> None:
+    """Once gunicorn is ready: new data is loaded by the master alone, then the workers are
+    replaced (gunicorn's graceful reload, SIGHUP: new workers are forked with the new version,
+    the old ones finish their requests and exit).
+
+    Without this, every worker would also load and prepare each new version on its own, and
+    keep its own copy: at 100,000 sites about 160 MB per worker instead of one copy shared by
+    all of them."""
+    reloader = app.extensions.get("wanbei.reloader")
+    if reloader is None:
+        return
+    state.watch_in_children(False)
+    master = os.getpid()
+    reloader.after_swap.append(lambda _version: os.kill(master, signal.SIGHUP))

@@ -66,9 +66,10 @@ def build(dataset: Dataset, preparers: Mapping[str, Preparer] | None = None) -> 
         dataset=dataset,
         geojson={spec.id: catalog.get(spec.id).text.body for spec in REGISTRY},
     )
+    _release_after(dataset)
     for name, prepare in (preparers or {}).items():
         out.prepared[name] = prepare(dataset)
-    _release_after(dataset)
+        _release_after(dataset)  # each step's temporaries are returned before the next one
     return out
 
 
@@ -227,6 +228,9 @@ class Reloader:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        #: Called with the new version after each swap (``serve --production`` replaces its
+        #: workers, which were forked with the old one).
+        self.after_swap: list[Callable[[str], None]] = []
 
     def start(self) -> None:
         """Start polling in a daemon thread."""
@@ -295,6 +299,8 @@ class Reloader:
             old,
             time.perf_counter() - started,
         )
+        for hook in self.after_swap:
+            hook(version)
         return True
 
     def _stat(self) -> tuple | None:
@@ -348,8 +354,23 @@ def start_reloader(app: Flask, store: Store) -> Reloader | None:
     return reloader
 
 
+#: Whether a forked child process watches the data on its own (see :func:`watch_in_children`).
+_WATCH_IN_CHILDREN = [True]
+
+
+def watch_in_children(watch: bool) -> None:
+    """Whether processes forked from this one restart their reloaders (default: yes).
+
+    ``serve --production`` says no: the master alone reloads (once, not once per worker) and
+    then replaces its workers, which are forked again with the new version and share it."""
+    _WATCH_IN_CHILDREN[0] = watch
+
+
 def _after_fork() -> None:
-    # Threads do not survive fork(): each worker process (gunicorn --preload) watches on its own.
+    # Threads do not survive fork(): a forked child that serves watches on its own, unless
+    # its parent reloads for it (watch_in_children).
+    if not _WATCH_IN_CHILDREN[0]:
+        return
     for reloader in list(_reloaders):
         if reloader._thread is not None and not reloader._stop.is_set():
             reloader._lock = threading.Lock()
