@@ -87,19 +87,30 @@ def test_production_server_refuses_bad_data(tmp_path):
     assert "Booting worker" not in proc.stdout + proc.stderr
 
 
-def test_production_server_reloads_new_data_once_and_replaces_its_workers(tmp_path, data_copy):
-    """New data is prepared by the master alone; the workers are replaced, not each reloading."""
+@pytest.mark.parametrize("command", ["serve --production", "own gunicorn command"])
+def test_production_server_reloads_new_data_once_and_replaces_its_workers(
+    tmp_path, data_copy, command
+):
+    """New data is prepared by the master alone; the workers are replaced, not each reloading.
+
+    Also with a gunicorn command of one's own, given the hook (docs/deploy.md)."""
     from geo.importer import apply_import, plan_import
 
     port = free_port()
     log = tmp_path / "server.log"
+    if command == "serve --production":
+        argv = [WANBEI_MAP, "serve", "--production", "--port", str(port), "--workers", "2"]
+        argv += ["--data", str(data_copy)]
+    else:
+        argv = [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:webapp.production"]
+        argv += ["--preload", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        argv += ["webapp:create_app()"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [WANBEI_MAP, "serve", "--production", "--port", str(port), "--workers", "2"]
-            + ["--data", str(data_copy)],
+            argv,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**env(), "WANBEI_RELOAD_INTERVAL": "0.2"},
+            env={**env(), "WANBEI_RELOAD_INTERVAL": "0.2", "WANBEI_DATA_DIR": str(data_copy)},
         )
     base = f"http://127.0.0.1:{port}"
     url = base + "/downloads/projects.geojson"

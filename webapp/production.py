@@ -4,14 +4,15 @@ The app (and so the validated dataset and every per-version cache) is built once
 process, before gunicorn forks its workers: invalid data stops start-up with every problem
 listed, and the workers share the loaded data copy-on-write instead of each loading it again.
 New data is likewise loaded once, by the master, which then replaces its workers
-(:func:`_reload_by_workers`).
+(:func:`when_ready`).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
-from functools import partial
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
@@ -51,7 +52,7 @@ def serve(
         # Trust one proxy's X-Forwarded-For/-Proto/-Host/-Prefix (nginx: see docs/deploy.md).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     options = {
-        "when_ready": partial(_reload_by_workers, app),
+        "when_ready": when_ready,
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
@@ -69,17 +70,41 @@ def serve(
     return 0
 
 
-def _reload_by_workers(app: Flask, arbiter: object) -> None:
-    """Once gunicorn is ready: new data is loaded by the master alone, then the workers are
-    replaced (gunicorn's graceful reload, SIGHUP: new workers are forked with the new version,
-    the old ones finish their requests and exit).
+def when_ready(arbiter: Any) -> None:
+    """gunicorn's ``when_ready`` hook: new data is loaded by the master alone, then the
+    workers are replaced (gunicorn's graceful reload, SIGHUP: new workers are forked with the
+    new version; the old ones finish their requests and exit).
 
-    Without this, every worker would also load and prepare each new version on its own, and
-    keep its own copy: at 100,000 sites about 160 MB per worker instead of one copy shared by
-    all of them."""
-    reloader = app.extensions.get("wanbei.reloader")
+    Without it, every worker would also load and prepare each new version on its own and keep
+    its own copy (at 100,000 sites about 160 MB per worker, instead of one copy shared by all),
+    and for a while the workers would answer from different versions. ``serve --production``
+    installs it; with a gunicorn command of your own, ``-c python:webapp.production`` does
+    (with ``--preload``)."""
+    if not arbiter.cfg.preload_app:
+        arbiter.log.warning("wanbei-map: without --preload each worker loads and reloads the data")
+        return
+    app = arbiter.app.wsgi()
+    _share_with_workers()
+    reloader = getattr(app, "extensions", {}).get("wanbei.reloader")
     if reloader is None:
         return
     state.watch_in_children(False)
     master = os.getpid()
-    reloader.after_swap.append(lambda _version: os.kill(master, signal.SIGHUP))
+
+    def replace_workers(_version: str) -> None:
+        _share_with_workers()
+        os.kill(master, signal.SIGHUP)
+
+    reloader.after_swap.append(replace_workers)
+
+
+def _share_with_workers() -> None:
+    """Before the master forks workers: collect, then freeze what is left (``gc.freeze``).
+
+    A worker shares the master's pages until it writes to them; the collector writes into
+    every object it examines, so without this each worker's first full collection would copy
+    the pages of every container of the data version. Unfrozen again before the next
+    collection, so the old version's cycles are freed after a reload."""
+    gc.unfreeze()
+    state.release_memory()
+    gc.freeze()
