@@ -7,10 +7,13 @@ import csv
 import io
 import itertools
 
+import numpy as np
 import pytest
 
+from geo.dataset import load_dataset
 from geo.load import _Column, _lines, read_table
 from geo.schema import TABLES
+from webapp import DEFAULT_DATA_DIR as DATA
 
 PROJECTS = TABLES["projects"]
 
@@ -105,3 +108,18 @@ def test_columns_of_new_values_drop_their_cache_and_still_check_every_cell(data_
     for i in range(3000):
         repeated.add(i + 2, "signed")
     assert repeated._cache is not None and len(repeated._cache) == 1
+
+
+def test_layers_share_the_tables_columns_and_stay_independent():
+    """The parks' and projects' layers hold the tables' own column arrays (no deep copy: 29 MB
+    less per data version at 100,000 projects), yet writing to one leaves the other as it was."""
+    dataset = load_dataset(DATA)
+    for name in ("parks", "projects"):
+        table, layer = dataset.tables[name], dataset.layers[name]
+        for column in ("id", "name_zh", "host_adcode", "source"):
+            assert np.shares_memory(
+                np.asarray(table[column].array), np.asarray(layer[column].array)
+            )
+        before = table["name_zh"].iloc[0]
+        layer.loc[0, "name_zh"] = "改过的名字"
+        assert table["name_zh"].iloc[0] == before
