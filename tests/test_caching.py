@@ -147,3 +147,21 @@ def test_the_officials_json_is_gzipped_and_validated(client):
     assert json.loads(gzip.decompress(packed.data)) == json.loads(plain.data)
     again = client.get("/api/search.json", headers={"If-None-Match": plain.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_gzip_cache_is_bounded_in_bytes_and_count():
+    from webapp import transfer
+
+    cache = transfer._GzipCache()
+    big = b"x" * (transfer._CACHE_BYTES // 4 + 1)
+    cache.put("big", big)
+    assert cache.get("big") is None  # over a quarter of the bound: never kept
+    part = b"y" * (transfer._CACHE_BYTES // 5)
+    for i in range(6):
+        cache.put(f"k{i}", part)
+    assert cache._size <= transfer._CACHE_BYTES
+    assert cache.get("k0") is None and cache.get("k5") == part  # the oldest went first
+    for i in range(transfer._CACHE_ENTRIES + 3):
+        cache.put(f"n{i}", b"z")
+    assert len(cache._items) == transfer._CACHE_ENTRIES
+    assert transfer._CACHE_BYTES <= 16 * 1024 * 1024
