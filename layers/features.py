@@ -1,11 +1,12 @@
 """Feature collections for the OGC API and the downloads: metadata, extents and queries.
 
 Everything here is built once per data version (:func:`build_catalog`) and only read by
-requests: a spatial index per layer, the layer's GeoJSON text (one copy: the whole-layer body,
-with the offsets of each feature in it), the time span of each feature and an index of the values
-of each queryable property. A request parses its parameters with :func:`parse_query` (which raises
-:class:`QueryError` naming the parameter at fault), selects with :meth:`Collection.select` and
-assembles its page from slices of that text.
+requests: a spatial index per layer, the layer's GeoJSON text (one copy, gzip-compressed in
+blocks that inflate on their own: the whole-layer download, with the offsets of each feature in
+it), the time span of each feature and an index of the values of each queryable property. A
+request parses its parameters with :func:`parse_query` (which raises :class:`QueryError` naming
+the parameter at fault), selects with :meth:`Collection.select` and assembles its page from the
+blocks of that text it needs.
 
 No web framework here: :mod:`webapp.ogc` adapts these functions to HTTP.
 """
@@ -108,7 +109,7 @@ class Collection:
 
     spec: LayerSpec
     gdf: gpd.GeoDataFrame
-    text: GeoJsonText  # the whole layer's GeoJSON (the download) and each feature's place in it
+    text: GeoJsonText  # the layer's GeoJSON, gzipped (the download), and each feature's place
     ids: FeatureIds
     bounds: tuple[float, float, float, float] | None
     days: tuple[np.ndarray, np.ndarray]  # first and last day of each feature, _NO_TIME if none
@@ -734,8 +735,8 @@ def feature_collection_bytes(
 ) -> bytes:
     """A GeoJSON FeatureCollection of the features at ``positions``, plus ``extra`` members.
 
-    The features are slices of the layer's prepared text, so a page costs a join, not a
-    serialisation.
+    The features are slices of the layer's prepared text (of the blocks they lie in, inflated),
+    so a page costs an inflation and a join, not a serialisation.
     """
     head = b'{"type":"FeatureCollection","features":['
     tail = b"]"

@@ -5,23 +5,31 @@
   Point layers end with ``lon`` and ``lat`` columns (WGS84 degrees, from the geometry); other
   layers end with a ``wkt`` column (the geometry as WKT, WGS84 longitude/latitude).
 * GeoPackage: one table per layer, EPSG:4326, written by GDAL through pyogrio.
-* KML: written by GDAL's LIBKML driver (or its KML driver if LIBKML is missing); each
-  placemark's ``<name>`` is the layer's tooltip property and its ``id`` the feature id; the
-  properties are ExtendedData.
+* KML: written here, row by row, in the layout of GDAL's LIBKML driver (a ``Schema`` of the
+  properties, then one ``Placemark`` per feature); each placemark's ``<name>`` is the layer's
+  tooltip property and its ``id`` the feature id; the properties are ExtendedData.
+
+Every writer writes to a path or a binary file object, a chunk of rows at a time, so that a
+download of 100,000 features never holds the whole file in memory (LIBKML, which builds the
+whole document first, took 540 MB for the projects' 136 MB KML). The ``to_*_bytes`` functions
+return the same bytes in memory, for small layers and tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
+import os
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -31,25 +39,52 @@ import shapely
 
 from geo.dataset import Dataset
 from geo.schema import markdown as columns_markdown
-from layers.geojson import DECIMALS, to_geojson_bytes
+from layers import geojson
+from layers.geojson import DECIMALS
 from layers.registry import REGISTRY, LayerSpec
 
 ZIP_NAME = "wanbei-data.zip"
 GPKG_NAME = "wanbei-data.gpkg"
 
+#: Where a writer writes: a path (made or replaced) or a binary file object open for writing.
+Target: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
+
+#: Rows formatted at a time by the CSV and KML writers (a few MB of text at most).
+CHUNK_ROWS = 5000
+_COPY_CHUNK = 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Format:
-    """A download format: file extension, media type, a title and its writer."""
+    """A download format: file extension, media type, a title and its writer.
+
+    ``write(spec, gdf, target)`` writes the layer to ``target`` (a path or a binary file
+    object) with bounded memory."""
 
     ext: str
     media_type: str
     title: str
-    write: Callable[[LayerSpec, gpd.GeoDataFrame], bytes]
+    write: Callable[[LayerSpec, gpd.GeoDataFrame, Target], None]
+
+    def to_bytes(self, spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
+        """Return what :attr:`write` writes, in memory (for small layers and tests)."""
+        out = io.BytesIO()
+        self.write(spec, gdf, out)
+        return out.getvalue()
 
 
-def to_csv_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
-    """Return the layer as CSV bytes (UTF-8 with BOM, CRLF).
+@contextlib.contextmanager
+def _opened(target: Target) -> Iterator[IO[bytes]]:
+    """``target`` itself if it is a file object (left open), else the path opened for writing."""
+    if hasattr(target, "write"):
+        yield target  # type: ignore[misc]
+    else:
+        with open(target, "wb") as out:  # type: ignore[arg-type]
+            yield out
+
+
+def write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
+    """Write the layer as CSV (UTF-8 with BOM, CRLF), :data:`CHUNK_ROWS` rows at a time.
 
     Parameters
     ----------
@@ -57,31 +92,42 @@ def to_csv_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
         The layer (its ``geometry`` decides lon/lat columns or a ``wkt`` column).
     gdf : geopandas.GeoDataFrame
         Its features, EPSG:4326.
-
-    Returns
-    -------
-    bytes
-        A header row then one row per feature; missing values are empty cells.
+    target : path or binary file object
+        Where to write: a header row then one row per feature; missing values are empty cells.
     """
     _check_wgs84(gdf)
-    geom = gdf.geometry.values
     points = spec.geometry == "point"
     geometry_columns = ("lon", "lat") if points else ("wkt",)
     columns = [c for c in gdf.columns if c != gdf.geometry.name and c not in geometry_columns]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*columns, *geometry_columns])
-    records = gdf[columns].astype(object).itertuples(index=False, name=None)
-    if points:
-        xs = np.round(shapely.get_x(geom), DECIMALS)
-        ys = np.round(shapely.get_y(geom), DECIMALS)
-        tails = ([_cell(x), _cell(y)] for x, y in zip(xs, ys, strict=True))
-    else:
-        wkt = shapely.to_wkt(geom, rounding_precision=DECIMALS, trim=True)
-        tails = ([w if isinstance(w, str) else ""] for w in wkt)
-    for record, tail in zip(records, tails, strict=True):
-        writer.writerow([*(_cell(v) for v in record), *tail])
-    return out.getvalue().encode("utf-8-sig")
+    with _opened(target) as out:
+        out.write(_csv_text([[*columns, *geometry_columns]]).encode("utf-8-sig"))
+        for start in range(0, len(gdf), CHUNK_ROWS):
+            part = gdf.iloc[start : start + CHUNK_ROWS]
+            geom = part.geometry.values
+            records = part[columns].astype(object).itertuples(index=False, name=None)
+            if points:
+                xs = np.round(shapely.get_x(geom), DECIMALS)
+                ys = np.round(shapely.get_y(geom), DECIMALS)
+                tails = ([_cell(x), _cell(y)] for x, y in zip(xs, ys, strict=True))
+            else:
+                wkt = shapely.to_wkt(geom, rounding_precision=DECIMALS, trim=True)
+                tails = ([w if isinstance(w, str) else ""] for w in wkt)
+            rows = (
+                [*(_cell(v) for v in record), *tail]
+                for record, tail in zip(records, tails, strict=True)
+            )
+            out.write(_csv_text(rows).encode("utf-8"))
+
+
+def _csv_text(rows: Any) -> str:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    return text.getvalue()
+
+
+def to_csv_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
+    """Return the layer as CSV bytes (:func:`write_csv` in memory)."""
+    return FORMATS["csv"].to_bytes(spec, gdf)
 
 
 def _cell(value: Any) -> str:
@@ -97,66 +143,206 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_gpkg_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:
-    """Return a GeoPackage holding one table per entry of ``layers`` (table name = key).
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], target: Target) -> None:
+    """Write a GeoPackage holding one table per entry of ``layers`` (table name = key).
+
+    GDAL writes it progressively, straight to ``target`` when it is a path (which must not
+    exist yet, or be a GeoPackage to add tables to); a file object gets a temporary file's bytes
+    copied in chunks.
 
     Parameters
     ----------
     layers : mapping of str to geopandas.GeoDataFrame
         Table name to features (EPSG:4326).
-
-    Returns
-    -------
-    bytes
-        The ``.gpkg`` file.
+    target : path or binary file object
+        Where the ``.gpkg`` file goes.
     """
-    with tempfile.TemporaryDirectory(prefix="wanbei-gpkg-") as tmp:
-        path = Path(tmp) / GPKG_NAME
-        for name, gdf in layers.items():
-            _check_wgs84(gdf)
-            pyogrio.write_dataframe(_writable(gdf), path, layer=name, driver="GPKG")
-        return path.read_bytes()
+    if hasattr(target, "write"):
+        with tempfile.TemporaryDirectory(prefix="wanbei-gpkg-") as tmp:
+            path = Path(tmp) / GPKG_NAME
+            write_gpkg(layers, path)
+            with open(path, "rb") as written:
+                shutil.copyfileobj(written, target, _COPY_CHUNK)  # type: ignore[arg-type]
+        return
+    for name, gdf in layers.items():
+        _check_wgs84(gdf)
+        pyogrio.write_dataframe(_writable(gdf), target, layer=name, driver="GPKG")
 
 
-def to_kml_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
-    """Return the layer as KML bytes (see the module docstring)."""
-    _check_wgs84(gdf)
-    frame = _writable(gdf)
-    drivers = pyogrio.list_drivers(write=True)
+def to_gpkg_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:
+    """Return a GeoPackage holding one table per entry of ``layers`` (:func:`write_gpkg`)."""
     out = io.BytesIO()
-    if "LIBKML" in drivers:
-        # LIBKML writes the field "Name" as each placemark's <name>.
-        named = frame.assign(Name=frame[spec.tooltip]) if "Name" not in frame else frame
-        named = named[["Name", *[c for c in named.columns if c != "Name"]]]
-        pyogrio.write_dataframe(named, out, layer=spec.id, driver="LIBKML")
-    else:  # pragma: no cover - every pyogrio wheel we use ships LIBKML
-        pyogrio.write_dataframe(
-            frame,
-            out,
-            layer=spec.id,
-            driver="KML",
-            dataset_options={"NameField": spec.tooltip},
-        )
+    write_gpkg(layers, out)
     return out.getvalue()
 
 
-def to_geojson(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
-    """Return the layer as RFC 7946 GeoJSON bytes."""
-    return to_geojson_bytes(gdf)
+# --- KML ------------------------------------------------------------------------------------------
+
+_KML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<kml xmlns="http://www.opengis.net/kml/2.2">\n'
+    '  <Document id="root_doc">\n'
+)
+_KML_TAIL = "    </Document>\n  </Document>\n</kml>\n"
 
 
-def to_gpkg(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
-    """Return the layer as a one-table GeoPackage."""
-    return to_gpkg_bytes({spec.id: gdf})
+def write_kml(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
+    """Write the layer as KML 2.2, :data:`CHUNK_ROWS` placemarks at a time.
+
+    The layout is that of GDAL's LIBKML driver, which the GIS clients read: a ``Schema`` with a
+    ``SimpleField`` per property (``double`` for floats, else ``string``), then a ``Document``
+    of one ``Placemark`` per feature: ``id`` the feature id, ``<name>`` the tooltip property,
+    the other properties as ``SchemaData`` (missing values left out), then the geometry
+    (``Point``, ``LineString``, ``Polygon`` or a ``MultiGeometry`` of them; longitude, latitude
+    and altitude 0; 15 significant digits).
+
+    Parameters
+    ----------
+    spec : layers.registry.LayerSpec
+        The layer (its ``id`` and ``tooltip``).
+    gdf : geopandas.GeoDataFrame
+        Its features, EPSG:4326, with an ``id`` column.
+    target : path or binary file object
+        Where to write.
+    """
+    _check_wgs84(gdf)
+    columns = [c for c in gdf.columns if c not in (gdf.geometry.name, "id")]
+    floats = {c for c in columns if pd.api.types.is_float_dtype(gdf[c].dtype)}
+    schema = f"{spec.id}.schema"
+    head = [_KML_HEAD, f'    <Schema id="{_attr(schema)}">\n']
+    for c in columns:
+        kind = "double" if c in floats else "string"
+        head.append(f'      <SimpleField name="{_attr(c)}" type="{kind}"/>\n')
+    head.append("    </Schema>\n")
+    head.append(f'    <Document id="{_attr(spec.id)}">\n      <name>{_text(spec.id)}</name>\n')
+    with _opened(target) as out:
+        out.write("".join(head).encode("utf-8"))
+        for start in range(0, len(gdf), CHUNK_ROWS):
+            part = gdf.iloc[start : start + CHUNK_ROWS]
+            values = {c: part[c].astype(object).tolist() for c in [*columns, "id"]}
+            names = values[spec.tooltip]
+            geoms = part.geometry.values
+            pieces: list[str] = []
+            for i, geom in enumerate(geoms):
+                pieces.append(_placemark(i, values, columns, floats, names[i], geom, schema))
+            out.write("".join(pieces).encode("utf-8"))
+        out.write(_KML_TAIL.encode("utf-8"))
+
+
+def _placemark(
+    i: int,
+    values: dict[str, list],
+    columns: list[str],
+    floats: set[str],
+    name: Any,
+    geom: Any,
+    schema: str,
+) -> str:
+    fid = _kml_value(values["id"][i], False)
+    lines = [f'      <Placemark id="{_attr(fid)}">\n' if fid else "      <Placemark>\n"]
+    label = _kml_value(name, False)
+    if label:
+        lines.append(f"        <name>{_text(label)}</name>\n")
+    data = []
+    for c in columns:
+        value = _kml_value(values[c][i], c in floats)
+        if value:
+            data.append(f'            <SimpleData name="{_attr(c)}">{_text(value)}</SimpleData>\n')
+    if data:
+        lines.append(
+            f'        <ExtendedData>\n          <SchemaData schemaUrl="#{_attr(schema)}">\n'
+        )
+        lines.extend(data)
+        lines.append("          </SchemaData>\n        </ExtendedData>\n")
+    if geom is not None and not geom.is_empty:
+        lines.append(_kml_geometry(geom, "        "))
+    lines.append("      </Placemark>\n")
+    return "".join(lines)
+
+
+def _kml_value(value: Any, is_float: bool) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float | np.floating):
+        return "" if math.isnan(value) else _number(float(value))
+    return _cell(value)
+
+
+def _number(x: float) -> str:
+    return f"{x:.15g}"
+
+
+def _kml_geometry(geom: Any, indent: str) -> str:
+    kind = geom.geom_type
+    if kind == "Point":
+        return _tagged("Point", _coordinates([geom.coords[0]], indent + "  "), indent)
+    if kind == "LineString":
+        return _tagged("LineString", _coordinates(geom.coords, indent + "  "), indent)
+    if kind == "Polygon":
+        inner = indent + "  "
+        rings = [_tagged("outerBoundaryIs", _ring(geom.exterior, inner + "  "), inner)]
+        rings += [
+            _tagged("innerBoundaryIs", _ring(ring, inner + "  "), inner) for ring in geom.interiors
+        ]
+        return _tagged("Polygon", "".join(rings), indent)
+    # Multi* and GeometryCollection
+    parts = "".join(_kml_geometry(g, indent + "  ") for g in geom.geoms if not g.is_empty)
+    return _tagged("MultiGeometry", parts, indent)
+
+
+def _ring(ring: Any, indent: str) -> str:
+    return _tagged("LinearRing", _coordinates(ring.coords, indent + "  "), indent)
+
+
+def _coordinates(coords: Any, indent: str) -> str:
+    tuples = "".join(f"{indent}  {_number(c[0])},{_number(c[1])},0\n" for c in coords)
+    return f"{indent}<coordinates>\n{tuples}{indent}</coordinates>\n"
+
+
+def _tagged(tag: str, body: str, indent: str) -> str:
+    return f"{indent}<{tag}>\n{body}{indent}</{tag}>\n"
+
+
+#: Text holding one of these is written as CDATA (as LIBKML does), else as it is.
+_SPECIAL = frozenset("&<>'\"")
+
+
+def _text(value: str) -> str:
+    if not _SPECIAL.intersection(value):
+        return value
+    if "]]>" not in value:
+        return f"<![CDATA[{value}]]>"
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def to_kml_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
+    """Return the layer as KML bytes (:func:`write_kml` in memory)."""
+    return FORMATS["kml"].to_bytes(spec, gdf)
+
+
+def write_geojson(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
+    """Write the layer as RFC 7946 GeoJSON, feature by feature."""
+    with _opened(target) as out:
+        geojson._write(gdf, DECIMALS, out.write)
+
+
+def _write_layer_gpkg(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
+    write_gpkg({spec.id: gdf}, target)
 
 
 FORMATS: dict[str, Format] = {
     f.ext: f
     for f in (
-        Format("geojson", "application/geo+json", "GeoJSON", to_geojson),
-        Format("csv", "text/csv; charset=utf-8; header=present", "CSV", to_csv_bytes),
-        Format("gpkg", "application/geopackage+sqlite3", "GeoPackage", to_gpkg),
-        Format("kml", "application/vnd.google-earth.kml+xml", "KML", to_kml_bytes),
+        Format("geojson", "application/geo+json", "GeoJSON", write_geojson),
+        Format("csv", "text/csv; charset=utf-8; header=present", "CSV", write_csv),
+        Format("gpkg", "application/geopackage+sqlite3", "GeoPackage", _write_layer_gpkg),
+        Format("kml", "application/vnd.google-earth.kml+xml", "KML", write_kml),
     )
 }
 
@@ -184,54 +370,75 @@ def _writable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # --- the zip of everything -----------------------------------------------------------------------
 
 
-def to_zip_bytes(dataset: Dataset, generated: dt.datetime | None = None) -> bytes:
-    """Return a zip of every layer in every format, the source tables, a README and licences.
+def write_zip(dataset: Dataset, target: Target, generated: dt.datetime | None = None) -> None:
+    """Write a zip of every layer in every format, the source tables, a README and licences.
+
+    Each entry is compressed into the zip as it is written (the GeoPackage through a temporary
+    file), so the zip is never held whole in memory.
 
     Parameters
     ----------
     dataset : geo.dataset.Dataset
         The validated dataset.
+    target : path or binary file object
+        Where the zip goes (a file object must be seekable).
     generated : datetime.datetime, optional
         The time stamped on the zip's entries (default: now, UTC).
 
-    Returns
-    -------
-    bytes
-        ``README.md``, ``LICENCES.md``, ``layers/<id>.<ext>`` for each layer and format,
-        ``wanbei-data.gpkg`` (every layer as a table) and ``tables/<name>.csv`` (the validated
-        source tables).
+    Notes
+    -----
+    The entries: ``README.md``, ``LICENCES.md``, ``layers/<id>.<ext>`` for each layer and
+    format, ``wanbei-data.gpkg`` (every layer as a table) and ``tables/<name>.csv`` (the
+    validated source tables).
     """
     stamp = (generated or dt.datetime.now(dt.UTC)).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
 
-        def add(name: str, data: bytes) -> None:
+        def entry(name: str) -> IO[bytes]:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+            return zf.open(info, "w")
 
-        add("README.md", readme(dataset).encode())
-        add("LICENCES.md", LICENCES.encode())
+        with entry("README.md") as out:
+            out.write(readme(dataset).encode())
+        with entry("LICENCES.md") as out:
+            out.write(LICENCES.encode())
         for spec in REGISTRY:
             gdf = dataset.layers[spec.id]
             for fmt in FORMATS.values():
                 if fmt.ext != "gpkg":
-                    add(f"layers/{spec.id}.{fmt.ext}", fmt.write(spec, gdf))
-        add(GPKG_NAME, to_gpkg_bytes({s.id: dataset.layers[s.id] for s in REGISTRY}))
+                    with entry(f"layers/{spec.id}.{fmt.ext}") as out:
+                        fmt.write(spec, gdf, out)
+        with entry(GPKG_NAME) as out:
+            write_gpkg({s.id: dataset.layers[s.id] for s in REGISTRY}, out)
         for name, table in dataset.tables.items():
-            add(f"tables/{name}.csv", table_csv_bytes(table))
+            with entry(f"tables/{name}.csv") as out:
+                write_table_csv(table, out)
+
+
+def to_zip_bytes(dataset: Dataset, generated: dt.datetime | None = None) -> bytes:
+    """Return the zip of :func:`write_zip` in memory (for small data and tests)."""
+    out = io.BytesIO()
+    write_zip(dataset, out, generated)
     return out.getvalue()
 
 
+def write_table_csv(table: pd.DataFrame, target: Target) -> None:
+    """Write a plain table as CSV (UTF-8 with BOM, CRLF), missing values empty, in chunks."""
+    with _opened(target) as out:
+        out.write(_csv_text([list(table.columns)]).encode("utf-8-sig"))
+        for start in range(0, len(table), CHUNK_ROWS):
+            part = table.iloc[start : start + CHUNK_ROWS].astype(object)
+            rows = ([_cell(v) for v in r] for r in part.itertuples(index=False, name=None))
+            out.write(_csv_text(rows).encode("utf-8"))
+
+
 def table_csv_bytes(table: pd.DataFrame) -> bytes:
-    """A plain table as CSV (UTF-8 with BOM, CRLF), missing values empty."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(list(table.columns))
-    for record in table.astype(object).itertuples(index=False, name=None):
-        writer.writerow([_cell(v) for v in record])
-    return out.getvalue().encode("utf-8-sig")
+    """A plain table as CSV bytes (:func:`write_table_csv` in memory)."""
+    out = io.BytesIO()
+    write_table_csv(table, out)
+    return out.getvalue()
 
 
 def readme(dataset: Dataset) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -48,4 +49,25 @@ def test_serve_refuses_invalid_data(data_copy):
     assert out.returncode == 2
     assert "column status: 'open' is not allowed" in out.stderr
     assert "The server did not start" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("WANBEI_RELOAD_INTERVAL", "soon", "RELOAD_INTERVAL (WANBEI_RELOAD_INTERVAL) must be"),
+        ("WANBEI_CACHE_DIR", "/proc/no-such-place", "CACHE_DIR (WANBEI_CACHE_DIR) must be"),
+    ],
+)
+def test_serve_refuses_a_bad_setting_without_a_traceback(data_copy, variable, value, message):
+    out = subprocess.run(
+        [*EXE, "serve", "--data", str(data_copy), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, variable: value},
+    )
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "The server did not start: fix the setting" in out.stderr
     assert "Traceback" not in out.stderr

@@ -1,5 +1,6 @@
-"""One copy of each layer's GeoJSON text, shared by the downloads and the OGC API's pages; the
-localized layers kept gzipped (issue 7, server memory).
+"""One copy of each layer's GeoJSON text, kept gzipped in blocks that inflate on their own and
+shared by the downloads and the OGC API's pages; the localized layers kept gzipped (issue 7,
+server memory).
 
 Every page and download must stay byte for byte what it was when each feature's text was a
 separate fragment: these tests rebuild that from the whole-layer body and compare.
@@ -9,13 +10,22 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 
 import numpy as np
 import pytest
 
 from geo.dataset import CsvStore
 from layers import features as feat
-from layers.geojson import dumps, geojson_text, gzip_geojson, to_feature_collection
+from layers.geojson import (
+    BLOCK,
+    GeoJsonText,
+    dumps,
+    geojson_text,
+    gzip_geojson,
+    to_feature_collection,
+    to_geojson_bytes,
+)
 from layers.localize import localize_frame
 from layers.registry import LAYERS
 from webapp import DEFAULT_DATA_DIR, state
@@ -68,7 +78,7 @@ def test_the_downloads_and_the_catalog_share_one_copy_of_the_text(app):
     assert catalog is feat.catalog_of(served.dataset)
     for layer_id in LAYER_IDS:
         c = catalog.get(layer_id)
-        assert served.geojson[layer_id] is c.text.body, layer_id  # the same object, not a copy
+        assert served.geojson[layer_id] is c.text, layer_id  # the same object, not a copy
         assert not hasattr(c, "fragments")
 
 
@@ -172,3 +182,147 @@ def test_feature_ids_find_every_feature_and_nothing_else(dataset):
             c.feature_index(missing)
     with pytest.raises(ValueError, match="duplicate"):
         feat.FeatureIds.of(["a", "b", "a"])
+
+
+# --- the text kept gzipped, in blocks ------------------------------------------------------------
+
+
+def _one_member(text: GeoJsonText) -> bytes:
+    """The content of ``text.data``, checked to be a single gzip member as browsers read it."""
+    inflate = zlib.decompressobj(31)
+    content = inflate.decompress(text.data) + inflate.flush()
+    assert inflate.eof and inflate.unused_data == b""
+    assert gzip.decompress(text.data) == content
+    return content
+
+
+def _blocks_hold_whole_features(text: GeoJsonText) -> None:
+    assert text.blocks[0] == 0 and text.blocks[-1] == text.size
+    assert len(text.offsets) == len(text.blocks)
+    assert (np.diff(text.blocks) > 0).all() and (np.diff(text.offsets) > 0).all()
+    k_first = np.searchsorted(text.blocks, text.starts, side="right") - 1
+    k_last = np.searchsorted(text.blocks, text.ends - 1, side="right") - 1
+    assert (k_first == k_last).all(), "a feature lies in one block"
+
+
+@pytest.mark.parametrize("block", [None, 1, 200, 3000])
+@pytest.mark.parametrize("layer_id", ["boundaries", "places", "pairings"])
+def test_the_kept_text_is_one_gzip_member_with_blocks_that_inflate_alone(dataset, layer_id, block):
+    gdf = dataset.layers[layer_id]
+    text = geojson_text(gdf, block=block)
+    expected = dumps(to_feature_collection(gdf))
+    assert _one_member(text) == expected == text.body == to_geojson_bytes(gdf)
+    assert text.size == len(expected)
+    _blocks_hold_whole_features(text)
+    for k in range(len(text.blocks) - 1):
+        deflated = text.data[text.offsets[k] : text.offsets[k + 1]]
+        assert (
+            zlib.decompressobj(-15).decompress(deflated)
+            == expected[text.blocks[k] : text.blocks[k + 1]]
+        )
+    if block == 1:  # every feature starts a block of its own (the first one, after the head)
+        assert len(text.blocks) == 1 + len(gdf) + 1
+        assert text.blocks[1:-1].tolist() == text.starts.tolist()
+    if block is None:
+        widths = np.diff(text.blocks)
+        longest = int((text.ends - text.starts).max())
+        assert widths.max() <= max(BLOCK, longest + 1)  # a feature, its comma
+
+
+@pytest.mark.parametrize("block", [1, 150, 2000])
+def test_features_spanning_block_edges_are_the_plain_text(dataset, block):
+    gdf = dataset.layers["places"]
+    text = geojson_text(gdf, block=block)
+    assert len(text.blocks) > 3, "several blocks"
+    fragments = [dumps(f) for f in to_feature_collection(gdf)["features"]]
+    n = len(fragments)
+    rng = np.random.default_rng(11)
+    picks = [np.arange(n), np.arange(3, n - 2), rng.permutation(n), np.array([n - 1, 0, n - 1])]
+    for edge in text.blocks[1:-1]:  # around each block edge
+        i = int(np.searchsorted(text.starts, edge))
+        assert text.starts[i] == edge
+        picks += [np.arange(max(0, i - 2), min(n, i + 2)), np.array([max(0, i - 1)]), [i]]
+    for positions in picks:
+        assert text.features(positions) == b",".join(fragments[i] for i in positions)
+    for i in range(n):
+        assert text.feature(i) == fragments[i]
+    with pytest.raises(IndexError):
+        text.features(np.array([-1]))
+    with pytest.raises(IndexError):
+        text.feature(n)
+
+
+def test_a_feature_bigger_than_a_block_is_a_block_of_its_own(dataset):
+    gdf = dataset.layers["boundaries"]
+    fragments = [dumps(f) for f in to_feature_collection(gdf)["features"]]
+    lengths = [len(f) for f in fragments]
+    big = int(np.argmax(lengths))
+    block = lengths[big] // 2
+    assert 0 < big < len(gdf) - 1 and sorted(lengths)[-2] < lengths[big], "one feature is big"
+    text = geojson_text(gdf, block=block)
+    k = int(np.searchsorted(text.blocks, text.starts[big], side="right")) - 1
+    assert text.blocks[k] == text.starts[big]  # it starts its block...
+    assert text.blocks[k + 1] == text.starts[big + 1]  # ...and the next feature the next one
+    assert text.feature(big) == fragments[big]
+    assert text.features([big - 1, big, big + 1]) == b",".join(fragments[big - 1 : big + 2])
+    _blocks_hold_whole_features(text)
+
+
+def test_an_empty_layer_is_an_empty_collection(dataset):
+    gdf = dataset.layers["parks"].iloc[:0]
+    text = geojson_text(gdf)
+    assert len(text) == 0
+    assert _one_member(text) == b'{"type":"FeatureCollection","features":[]}' == text.body
+    assert text.features([]) == b"" and text.features(np.arange(0)) == b""
+    with pytest.raises(IndexError):
+        text.feature(0)
+
+
+@pytest.mark.parametrize("layer_id", ["boundaries", "parks", "projects"])
+@pytest.mark.parametrize("path", ["/downloads/{}.geojson", "/api/layers/{}.geojson"])
+def test_whole_layer_downloads_are_the_kept_stream_or_its_text(app, client, layer_id, path):
+    text = app.extensions["wanbei"].geojson[layer_id]
+    expected = dumps(to_feature_collection(app.extensions["wanbei"].dataset.layers[layer_id]))
+    url = path.format(layer_id)
+    plain = client.get(url)
+    assert plain.status_code == 200 and plain.mimetype == "application/geo+json"
+    assert plain.data == expected and "Content-Encoding" not in plain.headers
+    assert int(plain.headers["Content-Length"]) == len(expected)
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.data == text.data and gzip.decompress(zipped.data) == expected
+    assert int(zipped.headers["Content-Length"]) == len(text.data)
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert plain.headers["ETag"] == zipped.headers["ETag"]
+    if path.startswith("/downloads"):
+        disposition = f'attachment; filename="{layer_id}.geojson"'
+        assert plain.headers["Content-Disposition"] == zipped.headers["Content-Disposition"]
+        assert plain.headers["Content-Disposition"] == disposition
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        head = client.head(url, headers=headers)
+        assert head.status_code == 200 and head.data == b""
+        got = client.get(url, headers=headers)
+        assert head.headers["Content-Length"] == got.headers["Content-Length"]
+        assert head.headers.get("Content-Encoding") == got.headers.get("Content-Encoding")
+        again = client.get(url, headers={**headers, "If-None-Match": got.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_requests_never_decompress_a_whole_layer(client, monkeypatch):
+    def refuse(self):
+        raise AssertionError("a request decompressed a whole layer's text")
+
+    monkeypatch.setattr(GeoJsonText, "body", property(refuse))
+    for url in [
+        "/downloads/boundaries.geojson",
+        "/api/layers/boundaries.geojson",
+        "/downloads/parks.geojson?bbox=100,20,130,40",
+        "/ogc/collections/boundaries/items?limit=5&offset=3",
+        "/ogc/collections/parks/items?f=html",
+    ]:
+        for headers in ({}, {"Accept-Encoding": "gzip"}):
+            assert client.get(url, headers=headers).status_code == 200, url
+    one = json.loads(client.get("/ogc/collections/boundaries/items?limit=1").data)
+    fid = one["features"][0]["id"]
+    assert client.get(f"/ogc/collections/boundaries/items/{fid}").status_code == 200
+    assert client.get(f"/ogc/collections/boundaries/items/{fid}?f=html").status_code == 200

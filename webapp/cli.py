@@ -30,6 +30,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(exc.report(), file=sys.stderr)
         print("The server did not start: fix the data and try again.", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a setting (WANBEI_RELOAD_INTERVAL, WANBEI_CACHE_DIR...)
+        print(exc, file=sys.stderr)
+        print("The server did not start: fix the setting and try again.", file=sys.stderr)
+        return 2
     print(
         f"Serving the map on http://{args.host}:{args.port}/ (data version "
         f"{app.extensions['wanbei'].dataset.version}); Ctrl+C stops it.",

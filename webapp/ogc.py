@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from geo.dataset import Dataset
 from layers import features as feat
-from layers.formats import FORMATS, ZIP_NAME, to_zip_bytes
+from layers.formats import FORMATS, ZIP_NAME, write_zip
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
-from webapp import state, transfer
+from webapp import filecache, state, transfer
 from webapp.errors import ApiError
 from webapp.state import served
 
@@ -54,16 +55,10 @@ class OgcData:
     dataset: Dataset
     catalog: feat.Catalog
     last_modified: dt.datetime
-    files: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    #: The unfiltered downloads but GeoJSON and the zip: on disk, built once (webapp.filecache)
+    files: filecache.VersionFiles
     openapi: dict[str, bytes] = field(default_factory=dict)  # server URL -> document
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def file(self, key: tuple[str, str], build: Callable[[], bytes]) -> bytes:
-        """The cached bytes of ``key``, built once (unfiltered downloads, the zip)."""
-        with self.lock:
-            if key not in self.files:
-                self.files[key] = build()
-            return self.files[key]
 
 
 def _code_stamp() -> tuple[str, dt.datetime]:
@@ -97,17 +92,31 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["download_formats"] = FORMATS  # the map's download menu lists them
     transfer.init_app(app)
-    state.add_preparer(app, "ogc", prepare)
+    cache_dir = filecache.init_app(app)
+    state.add_preparer(app, "ogc", functools.partial(prepare, cache_dir=cache_dir))
 
 
-def prepare(dataset: Dataset) -> OgcData:
+def prepare(dataset: Dataset, cache_dir: Path | None = None) -> OgcData:
     """Build what the API serves for ``dataset`` (by :func:`webapp.state.build`, at start-up
-    and at every reload before the new data is served)."""
+    and at every reload before the new data is served).
+
+    The files of other data versions in ``cache_dir`` (default: the current app's) are removed:
+    this runs once per version, when it is about to be served."""
+    last_modified = max(transfer.data_last_modified(dataset.source), CODE_MODIFIED)
+    root = cache_dir if cache_dir is not None else current_app.extensions[filecache.EXTENSION]
+    # the files depend on the data, the code and the time stamped in the zip: all in the name
+    key = _safe_name(f"{dataset.version}-{CODE_HASH}-{int(last_modified.timestamp())}")
+    filecache.forget_other_versions(root, key)
     return OgcData(
         dataset=dataset,
         catalog=feat.catalog_of(dataset),  # shared with the layers' downloads (state.build)
-        last_modified=max(transfer.data_last_modified(dataset.source), CODE_MODIFIED),
+        last_modified=last_modified,
+        files=filecache.VersionFiles(root, key),
     )
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in text)
 
 
 def ogc_data() -> OgcData:
@@ -491,14 +500,29 @@ def download_response(layer_id: str, ext: str) -> Response:
 
     def build() -> Response:
         if not query.filtered:
-            if ext == "geojson":
-                body = served().geojson[layer_id]
-            else:
-                body = data.file((layer_id, ext), lambda: fmt.write(c.spec, c.gdf))
+            if ext == "geojson":  # the layer's text as it is kept: gzipped
+                text = served().geojson[layer_id]
+                response = transfer.gzipped_response(text.data, text.size, fmt.media_type)
+                response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
+                return response
+            else:  # built once per data version, sent from the disk cache
+                name = f"{layer_id}.{ext}"
+                path = _stored(data, name, lambda to: fmt.write(c.spec, c.gdf, to), fmt.media_type)
+                response = filecache.file_response(path, fmt.media_type)
+                response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+                return response
         elif ext == "geojson":
             body = feat.feature_collection_bytes(c, c.select(query))
-        else:
-            body = fmt.write(c.spec, c.subset(c.select(query)))
+        else:  # written to an anonymous temporary file, sent from it, deleted when closed
+            out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
+            try:
+                fmt.write(c.spec, c.subset(c.select(query)), out)
+            except BaseException:
+                out.close()
+                raise
+            response = filecache.temp_file_response(out, fmt.media_type)
+            response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
+            return response
         response = Response(body, mimetype=fmt.media_type.split(";")[0])
         if ";" in fmt.media_type:
             response.headers["Content-Type"] = fmt.media_type
@@ -516,9 +540,30 @@ def zip_response() -> Response:
     data = ogc_data()
 
     def build() -> Response:
-        body = data.file(("*", "zip"), lambda: to_zip_bytes(data.dataset, data.last_modified))
-        response = Response(body, mimetype="application/zip")
+        def zipped(to: Path) -> None:
+            write_zip(data.dataset, to, data.last_modified)
+
+        response = filecache.file_response(
+            _stored(data, ZIP_NAME, zipped, "application/zip"), "application/zip"
+        )
         response.headers["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
         return response
 
     return _cached(build)
+
+
+def _stored(data: OgcData, name: str, write: Callable[[Path], None], media_type: str) -> Path:
+    """The cached file ``name`` of ``data``'s version; a JSON 500 (the writer failed) or 503
+    (the cache directory could not be written) without a traceback if it cannot be made."""
+    try:
+        return data.files.path(name, write, media_type)
+    except filecache.BuildError as exc:
+        if exc.stage == "store":
+            raise ApiError(
+                503,
+                "ServiceUnavailable",
+                f"{name} could not be stored on the server; try again later (the error is logged).",
+            ) from None
+        raise ApiError(
+            500, "InternalServerError", f"Building {name} failed; the error is logged."
+        ) from None

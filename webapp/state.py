@@ -21,7 +21,7 @@ from geo.dataset import BOUNDARIES_FILE, CsvStore, Dataset, Store, data_version
 from geo.errors import DataError
 from geo.schema import TABLES
 from layers.features import catalog_of
-from layers.geojson import gzip_geojson
+from layers.geojson import GeoJsonText, gzip_geojson
 from layers.i18n import DEFAULT_LANG, LANGS, Lang
 from layers.localize import localize_frame
 from layers.registry import REGISTRY
@@ -35,7 +35,8 @@ class Served:
     """The dataset and everything derived from it that requests only read."""
 
     dataset: Dataset
-    geojson: dict[str, bytes]
+    #: Each layer's GeoJSON, kept gzipped (the OGC catalog's text: one copy for both).
+    geojson: dict[str, GeoJsonText]
     maps: dict[str, object] = field(default_factory=dict)  # script root -> RenderedMap
     #: Rendered pages: (endpoint, script root, locale, ...) -> (body, ETag); filled on first use
     #: (a page needs a request for its URLs) and dropped with this object at the next reload.
@@ -64,7 +65,7 @@ def build(dataset: Dataset, preparers: Mapping[str, Preparer] | None = None) -> 
     catalog = catalog_of(dataset)
     out = Served(
         dataset=dataset,
-        geojson={spec.id: catalog.get(spec.id).text.body for spec in REGISTRY},
+        geojson={spec.id: catalog.get(spec.id).text for spec in REGISTRY},
     )
     _release_after(dataset)
     for name, prepare in (preparers or {}).items():

@@ -352,10 +352,10 @@ def api_layer(layer_id: str) -> Response:
     _check_layer(layer_id)
     lang = _lang_param()
     if lang == DEFAULT_LANG:
-        response = Response(served().geojson[layer_id], mimetype="application/geo+json")
+        kept = served().geojson[layer_id]  # the layer's text, kept gzipped (the OGC catalog's)
     else:
-        localized = served().get("localized", state.localized_geojson)[(layer_id, lang)]
-        response = transfer.gzipped_response(localized.data, localized.size, "application/geo+json")
+        kept = served().get("localized", state.localized_geojson)[(layer_id, lang)]
+    response = transfer.gzipped_response(kept.data, kept.size, "application/geo+json")
     return _conditional(response, max_age=3600)
 
 
