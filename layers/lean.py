@@ -16,13 +16,19 @@ Each property is dictionary-encoded: ``values`` holds its distinct values (JSON 
 layer's GeoJSON, ``null`` for a missing one) and ``codes`` the index into ``values`` of each
 feature, in the order of ``ids``; a property whose values are mostly distinct (the names shown on
 hover) is a plain ``list`` instead. A feature without a geometry has ``null`` coordinates.
+
+The payloads are kept gzip-compressed (:class:`LeanBody`; the web app sends the stored bytes to
+a client that accepts gzip): 1.5 MB instead of 7 MB per language at 100,000 sites. Each is
+written and compressed :data:`CHUNK` features at a time, so its whole text is never held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -123,6 +129,36 @@ def lean_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str = "") -> d
         If the layer is not a point layer, lacks ids, is not in EPSG:4326 or holds another
         geometry type; the message names what was found.
     """
+    _check(spec, gdf)
+    return json.loads(b"".join(_payload_parts(spec, gdf, version)))
+
+
+def lean_json(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str = "") -> LeanBody:
+    """The lean payload of one point layer as compact JSON, gzip-compressed.
+
+    The text is written and compressed :data:`CHUNK` features at a time, so it is never held
+    whole; once decompressed it is :func:`layers.geojson.dumps` of :func:`lean_payload`.
+
+    Parameters
+    ----------
+    spec, gdf, version
+        As for :func:`lean_payload`.
+
+    Returns
+    -------
+    LeanBody
+        The gzip member and the size of the JSON text in bytes.
+
+    Raises
+    ------
+    ValueError
+        As :func:`lean_payload`.
+    """
+    _check(spec, gdf)
+    return _gzipped(_payload_parts(spec, gdf, version))
+
+
+def _check(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
     if spec.geometry != "point":
         raise ValueError(
             f"Expected a point layer for a lean payload, instead got {spec.id!r} "
@@ -135,10 +171,15 @@ def lean_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str = "") -> d
             f"Expected layer {spec.id!r} in EPSG:4326, got CRS {gdf.crs!r}; "
             "reproject it with .to_crs(4326) first"
         )
-    return _payload(spec, gdf, version)
 
 
-def _payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str) -> dict[str, Any]:
+#: Features (list items) encoded at a time: a payload's text is written piece by piece.
+CHUNK = 2000
+
+
+def _payload_parts(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str) -> Iterator[bytes]:
+    """The compact JSON of the payload, piece by piece (never the whole text at once): the same
+    bytes as :func:`layers.geojson.dumps` of the payload's dict."""
     geoms = gdf.geometry
     present = geoms.notna() & ~geoms.is_empty
     kinds = set(geoms[present].geom_type)
@@ -151,29 +192,70 @@ def _payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str) -> dict[str, 
     lat = np.full(len(gdf), np.nan)
     lon[present.to_numpy()] = np.round(geoms[present].x.to_numpy(), DECIMALS)
     lat[present.to_numpy()] = np.round(geoms[present].y.to_numpy(), DECIMALS)
-    return {
-        "type": LEAN_TYPE,
-        "layer": spec.id,
-        "version": version,
-        "count": len(gdf),
-        "ids": [_json_value(v) for v in gdf["id"]],
-        "lon": _floats(lon),
-        "lat": _floats(lat),
-        "properties": {name: _dictionary(gdf[name]) for name in lean_properties(spec, gdf.columns)},
-    }
+    head = {"type": LEAN_TYPE, "layer": spec.id, "version": version, "count": len(gdf)}
+    yield dumps(head)[:-1] + b',"ids":'
+    ids = gdf["id"].astype(object).to_numpy()
+    yield from _list(len(ids), lambda a, b: [_json_value(v) for v in ids[a:b].tolist()])
+    yield b',"lon":'
+    yield from _list(len(lon), lambda a, b: _floats(lon[a:b]))
+    yield b',"lat":'
+    yield from _list(len(lat), lambda a, b: _floats(lat[a:b]))
+    yield b',"properties":{'
+    for i, name in enumerate(lean_properties(spec, gdf.columns)):
+        yield (b"," if i else b"") + dumps(name) + b":"
+        yield from _dictionary(gdf[name])
+    yield b"}}"
+
+
+def _list(n: int, items: Callable[[int, int], list]) -> Iterator[bytes]:
+    """A JSON array of ``n`` items, :data:`CHUNK` at a time (``items(start, stop)``)."""
+    yield b"["
+    for start in range(0, n, CHUNK):
+        yield (b"," if start else b"") + dumps(items(start, start + CHUNK))[1:-1]
+    yield b"]"
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
-    return [None if np.isnan(v) else v for v in values.tolist()]
+    if not np.isnan(values).any():
+        return values.tolist()
+    return [None if v != v else v for v in values.tolist()]  # NaN != NaN
 
 
-def _dictionary(column: pd.Series) -> dict[str, list]:
+def _dictionary(column: pd.Series) -> Iterator[bytes]:
     """``column`` dictionary-encoded (its distinct values and one code per row), or as a plain
-    ``list`` when most of its values are distinct (names)."""
-    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=False)
+    ``list`` when most of its values are distinct (names), as JSON."""
+    values = column.astype(object).to_numpy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     if len(uniques) > len(column) / 2:
-        return {"list": [_json_value(v) for v in column.astype(object)]}
-    return {"values": [_json_value(v) for v in uniques], "codes": codes.tolist()}
+        del codes, uniques
+        yield b'{"list":'
+        yield from _list(len(values), lambda a, b: [_json_value(v) for v in values[a:b].tolist()])
+    else:
+        yield b'{"values":' + dumps([_json_value(v) for v in uniques]) + b',"codes":'
+        yield from _list(len(codes), lambda a, b: codes[a:b].tolist())
+    yield b"}"
+
+
+#: The zlib compression level of the payloads (as :data:`webapp.transfer.GZIP_LEVEL`).
+GZIP_LEVEL = 6
+
+
+class LeanBody(NamedTuple):
+    """One lean payload kept gzip-compressed."""
+
+    data: bytes  # a gzip member
+    size: int  # bytes of the JSON once decompressed
+
+
+def _gzipped(parts: Iterable[bytes], level: int = GZIP_LEVEL) -> LeanBody:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+    out: list[bytes] = []
+    size = 0
+    for part in parts:
+        size += len(part)
+        out.append(compressor.compress(part))
+    out.append(compressor.flush())
+    return LeanBody(b"".join(out), size)
 
 
 @dataclass(frozen=True)
@@ -183,8 +265,9 @@ class LeanBodies:
     version: str
     #: The layers the map draws lean (more than :data:`LEAN_ABOVE` features).
     big: tuple[str, ...]
-    #: ``(layer id, lang)`` -> the payload's compact JSON bytes.
-    bodies: dict[tuple[str, Lang], bytes]
+    #: ``(layer id, lang)`` -> the payload's compact JSON, gzip-compressed (about a fifth of
+    #: the text: 1.5 MB instead of 7 MB for 100,000 sites).
+    bodies: dict[tuple[str, Lang], LeanBody]
 
     def layer_ids(self) -> list[str]:
         """The layers that have a lean payload (every point layer)."""
@@ -204,11 +287,11 @@ def prepare_lean(dataset: Dataset, registry: tuple[LayerSpec, ...] = REGISTRY) -
     Returns
     -------
     LeanBodies
-        The properties carried are localized as the layer's GeoJSON for the map is
-        (:func:`layers.localize.localize_frame`): the ids and coordinates are the same in every
-        language.
+        Each payload kept gzip-compressed (:func:`lean_json`). The properties carried are
+        localized as the layer's GeoJSON for the map is (:func:`layers.localize.localize_frame`):
+        the ids and coordinates are the same in every language.
     """
-    bodies: dict[tuple[str, Lang], bytes] = {}
+    bodies: dict[tuple[str, Lang], LeanBody] = {}
     for spec in registry:
         if spec.geometry != "point" or spec.id not in dataset.layers:
             continue
@@ -219,8 +302,8 @@ def prepare_lean(dataset: Dataset, registry: tuple[LayerSpec, ...] = REGISTRY) -
         columns = ["id", *carried, *(c for c in english if c in gdf.columns), gdf.geometry.name]
         lean = gdf[columns]
         for lang in LANGS:
-            frame = localize_frame(lean, lang)
-            bodies[(spec.id, lang)] = dumps(lean_payload(spec, frame, dataset.version))
+            # one language at a time: its localized frame and compressed text, never the text
+            bodies[(spec.id, lang)] = lean_json(spec, localize_frame(lean, lang), dataset.version)
     return LeanBodies(
         version=dataset.version, big=lean_layers(dataset.layers, registry), bodies=bodies
     )
@@ -232,6 +315,8 @@ __all__ = [
     "LEAN_ABOVE",
     "LEAN_TYPE",
     "LeanBodies",
+    "LeanBody",
+    "lean_json",
     "lean_layers",
     "lean_payload",
     "lean_properties",

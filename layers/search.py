@@ -8,9 +8,13 @@ it (1); for a query of Latin letters and digits, the pinyin or the normalised En
 starts with it (2), or the initials do (2, two letters or more), or the pinyin or English name
 holds it (3). Ties go to the shorter Chinese name, then to the order of the layer.
 
-Each searched text of a layer is kept as one string (the features' texts joined by newlines),
-so a query is one scan in C per text plus a few vectorised steps, not a Python loop over the
-features.
+Each searched text of a layer is kept as one string (the features' texts joined by newlines)
+with an array of where each feature's text starts, so a query is one scan in C per text plus a
+few vectorised steps, not a Python loop over the features. Nothing else is kept per feature: the
+entries of the results (a hundred at most) are read from the layer's own columns, shared with the
+dataset. At 100,000 sites the search holds about 8 MB (55 MB when it kept lists of entries'
+values), and building it adds 16 MB at its peak, not 56 MB: the texts are made 2,000 features at
+a time, with no dict per feature.
 """
 
 from __future__ import annotations
@@ -21,10 +25,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from geo.dataset import Dataset
 from layers.i18n import DEFAULT_LANG, Lang
-from layers.stats import SEARCH_LAYERS, localize, normalize, search_entries
+from layers.stats import (
+    SEARCH_LAYERS,
+    localize,
+    normalize,
+    search_entry,
+    search_frame,
+    search_pinyin,
+    search_texts,
+)
 
 #: The most results one query returns.
 MAX_LIMIT = 100
@@ -35,71 +48,149 @@ _NO_SCORE = 9
 
 
 class _Text:
-    """One searched text of every feature of a layer, joined, with each feature's offset."""
+    """One searched text of every feature of a layer, joined by newlines, and where each
+    feature's text starts in it (one more offset at the end: the length of the whole plus one).
+    """
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        clean = [t.replace("\n", " ") for t in texts]
-        self.joined = "\n".join(clean)
-        lengths = np.fromiter((len(t) + 1 for t in clean), dtype=np.int64, count=len(clean))
-        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    def __init__(self, joined: str, starts: np.ndarray) -> None:
+        self.joined = joined
+        self.starts = starts
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
 
     def find(self, needle: str) -> tuple[np.ndarray, np.ndarray]:
         """The features whose text holds ``needle`` and where (one row per occurrence)."""
-        if not needle or "\n" in needle or not len(self.starts):
+        if not needle or "\n" in needle or not len(self):
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
-        offsets = np.fromiter(
-            (m.start() for m in re.finditer(re.escape(needle), self.joined)), dtype=np.int64
+        offsets = np.fromiter(  # of the dtype of starts: searchsorted then casts neither
+            (m.start() for m in re.finditer(re.escape(needle), self.joined)), self.starts.dtype
         )
         rows = np.searchsorted(self.starts, offsets, side="right") - 1
         return rows, offsets - self.starts[rows]
 
+    def lengths(self, rows: np.ndarray) -> np.ndarray:
+        """The length of the text of each of ``rows``."""
+        return (self.starts[rows + 1] - self.starts[rows] - 1).astype(np.int64)
+
+
+class _Joiner:
+    """Joins texts given a few at a time into a :class:`_Text` (no list of every text)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.counts: list[np.ndarray] = []
+
+    def add(self, texts: Sequence[str]) -> None:
+        clean = [t.replace("\n", " ") for t in texts]
+        self.parts.append("\n".join(clean))
+        self.counts.append(np.fromiter(map(len, clean), dtype=np.int64, count=len(clean)))
+
+    def text(self) -> _Text:
+        counts = np.concatenate(self.counts) if self.counts else np.empty(0, dtype=np.int64)
+        starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts + 1, out=starts[1:])
+        if starts[-1] < np.iinfo(np.int32).max:
+            starts = starts.astype(np.int32)
+        joined = "\n".join(self.parts)
+        self.parts.clear()
+        return _Text(joined, starts)
+
+
+#: Features whose texts are made at a time while a layer's search is built.
+CHUNK = 2000
+
+
+class _Row:
+    """One feature of a layer as :func:`layers.stats.search_entry` reads it (cells as
+    attributes), read from the layer's own columns."""
+
+    __slots__ = ("_columns", "_row")
+
+    def __init__(self, columns: dict[str, Any], row: int) -> None:
+        self._columns = columns
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self._columns[name][self._row]
+        except KeyError:
+            raise AttributeError(name) from None
+        return value.item() if isinstance(value, np.generic) else value  # as itertuples
+
 
 @dataclass
 class LayerSearch:
-    """What the server searches in one layer: the texts, and what a result shows."""
+    """What the server searches in one layer: the texts, and the layer's columns, from which a
+    result's entry is read."""
 
     layer: str
-    ids: list[Any]
-    name_zh: list[str]
-    name_en: list[str | None]
-    context_zh: list[str | None]
+    #: The columns of :func:`layers.stats.search_frame` (arrays shared with the dataset).
+    columns: dict[str, Any]
     zh: _Text
     pinyin: _Text
     initials: _Text
     en: _Text
-    lengths: np.ndarray
 
     @classmethod
-    def from_entries(cls, layer: str, entries: list[dict[str, Any]]) -> LayerSearch:
-        """Build it from the entries of :func:`layers.stats.search_entries` of one layer."""
-        return cls(
-            layer=layer,
-            ids=[e["id"] for e in entries],
-            name_zh=[e["name_zh"] for e in entries],
-            name_en=[e["name_en"] for e in entries],
-            context_zh=[e["context_zh"] for e in entries],
-            zh=_Text([e["name_zh"] for e in entries]),
-            pinyin=_Text([e["pinyin"] for e in entries]),
-            initials=_Text([e["initials"] for e in entries]),
-            en=_Text([e["en"] for e in entries]),
-            lengths=np.fromiter((len(e["name_zh"]) for e in entries), dtype=np.int64),
-        )
+    def build(cls, layer: str, frame: pd.DataFrame) -> LayerSearch:
+        """Build it from :func:`layers.stats.search_frame` of ``layer``.
+
+        The texts are made :data:`CHUNK` features at a time, straight from the columns: no
+        entry per feature is built and the names are the frame's own strings.
+
+        Parameters
+        ----------
+        layer : str
+            A layer of :data:`layers.stats.SEARCH_LAYERS`.
+        frame : pandas.DataFrame
+            Its :func:`layers.stats.search_frame`; kept (its columns) for the results.
+
+        Returns
+        -------
+        LayerSearch
+        """
+        columns = {name: frame[name].array for name in frame.columns}
+        names_zh = columns["name_zh"]
+        names_en = columns.get("name_en")
+        joiners = [_Joiner() for _ in range(4)]
+        sounds = search_pinyin(names_zh)  # one child process for the whole layer
+        for start in range(0, len(frame), CHUNK):
+            stop = start + CHUNK
+            en = None if names_en is None else names_en[start:stop]
+            texts = search_texts(names_zh[start:stop], en, sounds[start:stop])
+            for k, joiner in enumerate(joiners):
+                joiner.add([t[k] for t in texts])
+            del texts
+        zh_text, pinyin, initials, en_text = (j.text() for j in joiners)
+        return cls(layer, columns, zh_text, pinyin, initials, en_text)
+
+    def __len__(self) -> int:
+        return len(self.zh)
 
     def scores(self, raw: str, query: str) -> np.ndarray:
         """The score of every feature (:data:`_NO_SCORE` where it does not match)."""
-        score = np.full(len(self.ids), _NO_SCORE, dtype=np.int8)
+        found: list[tuple[int, np.ndarray]] = []  # (score, rows), any order
         rows, at = self.zh.find(raw)
-        np.minimum.at(score, rows, np.where(at == 0, 0, 1).astype(np.int8))
+        found += [(0, rows[at == 0]), (1, rows[at != 0])]
         if _ASCII.fullmatch(query):
             for text in (self.pinyin, self.en):
                 rows, at = text.find(query)
-                np.minimum.at(score, rows, np.where(at == 0, 2, 3).astype(np.int8))
+                found += [(2, rows[at == 0]), (3, rows[at != 0])]
             if len(query) >= 2:
                 rows, at = self.initials.find(query)
-                rows = rows[at == 0]
-                np.minimum.at(score, rows, np.full(len(rows), 2, dtype=np.int8))
+                found.append((2, rows[at == 0]))
+        score = np.full(len(self), _NO_SCORE, dtype=np.int8)
+        for value, rows in sorted(found, key=lambda f: -f[0]):  # the best written last
+            score[rows] = value
         return score
+
+    def entry(self, row: int) -> dict[str, Any]:
+        """What a result shows of feature ``row``: ``layer``, ``id``, ``name_zh``, ``name_en``
+        and ``context_zh``."""
+        entry = search_entry(self.layer, _Row(self.columns, row))
+        return {key: entry[key] for key in ("layer", "id", "name_zh", "name_en", "context_zh")}
 
 
 @dataclass
@@ -161,25 +252,18 @@ class ServerSearch:
                 score = index.scores(raw, normal)
                 rows = np.flatnonzero(score < _NO_SCORE)
                 matched += len(rows)
-                best = rows[np.lexsort((rows, index.lengths[rows], score[rows]))][:limit]
+                lengths = index.zh.lengths(rows)
+                best = np.lexsort((rows, lengths, score[rows]))[:limit]
                 order = SEARCH_LAYERS.index(layer_id)
                 found += [
-                    (int(score[r]), int(index.lengths[r]), order, int(r), layer_id) for r in best
+                    (int(score[rows[k]]), int(lengths[k]), order, int(rows[k]), layer_id)
+                    for k in best
                 ]
         found.sort()
-        entries = []
-        for score, _length, _order, row, layer_id in found[:limit]:
-            index = self.layers[layer_id]
-            entries.append(
-                {
-                    "layer": layer_id,
-                    "id": index.ids[row],
-                    "name_zh": index.name_zh[row],
-                    "name_en": index.name_en[row],
-                    "context_zh": index.context_zh[row],
-                    "score": score,
-                }
-            )
+        entries = [
+            {**self.layers[layer_id].entry(row), "score": score}
+            for score, _length, _order, row, layer_id in found[:limit]
+        ]
         if lang != DEFAULT_LANG:
             entries = [{**localize(e, lang), "hans": e["name_zh"]} for e in entries]
         return {"query": raw, "matched": matched, "entries": entries}
@@ -205,7 +289,7 @@ def prepare_search(dataset: Dataset, layers: Iterable[str] = SEARCH_LAYERS) -> S
             raise ValueError(
                 f"Unknown search layer {layer_id!r}; the layers are: {', '.join(SEARCH_LAYERS)}"
             )
-        indexes[layer_id] = LayerSearch.from_entries(layer_id, search_entries(dataset, [layer_id]))
+        indexes[layer_id] = LayerSearch.build(layer_id, search_frame(dataset, layer_id))
     return ServerSearch(version=dataset.version, layers=indexes)
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import geopandas as gpd
@@ -25,6 +24,7 @@ from layers.i18n import DEFAULT_LANG, LANGS, Lang, text, to_traditional
 from layers.lean import lean_layers
 from layers.localize import VALUES_EN
 from layers.registry import VALUES_ZH
+from layers.romanize import raw_pinyin
 
 #: What the plan's ``status`` column means, in Chinese.
 PLAN_STATUS_ZH = {
@@ -55,15 +55,6 @@ NAMED_MAX = 50
 #: The layers the search index covers, in the order results are ranked.
 SEARCH_LAYERS = ("pairings", "places", "parks", "projects", "partnerships")
 
-#: Readings pypinyin gets wrong in this programme's place names (its default is the common
-#: reading of each character: 行 xing, 蚌 bang, 晟 cheng).
-PINYIN_FIXES: dict[str, list[list[str]]] = {
-    "闵行": [["mǐn"], ["háng"]],
-    "蚌埠": [["bèng"], ["bù"]],
-    "甬蚌": [["yǒng"], ["bèng"]],
-    "煜晟": [["yù"], ["shèng"]],
-    "六安": [["lù"], ["ān"]],
-}
 
 _SEP = " ; "
 
@@ -121,10 +112,8 @@ def _province_en(name_zh: str | None) -> str | None:
     """A province's English name, from its pinyin (the data gives none): 江苏省 → Jiangsu."""
     if not name_zh:
         return None
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
-
     base = re.sub("(省|市|自治区)$", "", name_zh)
-    return "".join(lazy_pinyin(base, style=Style.NORMAL)).capitalize()
+    return raw_pinyin([base])[0][0].capitalize()
 
 
 def _en(labels: dict[str, str], code: Any) -> Any:
@@ -386,14 +375,6 @@ def _plan_record(r: Any, applies: str) -> dict[str, Any]:
 # --- search --------------------------------------------------------------------------------------
 
 
-@cache
-def _pinyin_ready() -> None:
-    """Teach pypinyin this programme's place-name readings (once per process)."""
-    import pypinyin  # noqa: PLC0415 - only the search index needs it
-
-    pypinyin.load_phrases_dict(PINYIN_FIXES)
-
-
 def pinyin(text: str) -> tuple[str, str]:
     """The toneless pinyin of ``text`` and its initials, both lower case with no separators.
 
@@ -408,12 +389,23 @@ def pinyin(text: str) -> tuple[str, str]:
     tuple of str
         ``(full, initials)``, e.g. ``("bengbushi", "bbs")`` for 蚌埠市.
     """
-    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+    return pinyin_many([text])[0]
 
-    _pinyin_ready()
-    full = normalize("".join(lazy_pinyin(text, style=Style.NORMAL, errors="default")))
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore"))
-    return full, initials.lower()
+
+def pinyin_many(texts: Sequence[str]) -> list[tuple[str, str]]:
+    """:func:`pinyin` of each of ``texts``, worked out at once in a child process
+    (:func:`layers.romanize.raw_pinyin`: pypinyin's dictionaries stay out of the server).
+
+    Parameters
+    ----------
+    texts : sequence of str
+
+    Returns
+    -------
+    list of tuple of str
+        ``(full, initials)`` of each text, in order.
+    """
+    return [(normalize(full), initials.lower()) for full, initials in raw_pinyin(texts)]
 
 
 _NOT_WORD = re.compile(r"[\s'’‘·•\-–—_()()/,,.。:;;]+")
@@ -468,33 +460,114 @@ def search_entries(dataset: Dataset, layer_ids: Iterable[str]) -> list[dict[str,
     -------
     list of dict
     """
-    layers = dataset.layers
+    frames = {layer_id: search_frame(dataset, layer_id) for layer_id in layer_ids}
+    sounds = iter(search_pinyin([n for f in frames.values() for n in f["name_zh"]]))  # at once
     entries = []
-    for layer_id in layer_ids:
-        frame = layers[layer_id]
-        if layer_id == "pairings":
-            frame = frame.assign(
-                name_zh=frame["helping_name_zh"] + "—" + frame["helped_name_zh"],
-                name_en=frame["helping_name_en"] + " – " + frame["helped_name_en"],
-            )
-        for r in frame.itertuples():
-            name_zh = _value(r.name_zh) or ""
-            name_en = _value(getattr(r, "name_en", None))
-            full, initials = pinyin(name_zh)
+    for layer_id, frame in frames.items():
+        pinyins = [next(sounds) for _ in range(len(frame))]
+        texts = search_texts(frame["name_zh"], frame.get("name_en"), pinyins)
+        for r, (_name, full, initials, en) in zip(frame.itertuples(), texts, strict=True):
             entries.append(
-                {
-                    "layer": layer_id,
-                    "id": r.id,
-                    "name_zh": name_zh,
-                    "name_en": name_en,
-                    "context_zh": _context(layer_id, r),
-                    "context_en": _context(layer_id, r, english=True),
-                    "pinyin": full,
-                    "initials": initials,
-                    "en": normalize(name_en) if name_en else "",
-                }
+                {**search_entry(layer_id, r), "pinyin": full, "initials": initials, "en": en}
             )
     return entries
+
+
+def search_frame(dataset: Dataset, layer_id: str) -> pd.DataFrame:
+    """The features of a search layer, each with a ``name_zh`` (and ``name_en``) to search.
+
+    Parameters
+    ----------
+    dataset : geo.dataset.Dataset
+    layer_id : str
+        A layer of :data:`SEARCH_LAYERS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The layer itself (not a copy), or for the pairings a copy named by both places
+        (``蚌埠市—宁波市``).
+    """
+    frame = dataset.layers[layer_id]
+    if layer_id == "pairings":
+        frame = frame.assign(
+            name_zh=frame["helping_name_zh"] + "—" + frame["helped_name_zh"],
+            name_en=frame["helping_name_en"] + " – " + frame["helped_name_en"],
+        )
+    return frame
+
+
+def search_entry(layer_id: str, r: Any) -> dict[str, Any]:
+    """What a search shows of one feature: ``layer``, ``id``, ``name_zh``, ``name_en``,
+    ``context_zh`` and ``context_en`` (see :func:`search_index`).
+
+    Parameters
+    ----------
+    layer_id : str
+        A layer of :data:`SEARCH_LAYERS`.
+    r : object
+        One row of :func:`search_frame` of the layer, its cells as attributes (a row of
+        ``itertuples``).
+
+    Returns
+    -------
+    dict
+    """
+    return {
+        "layer": layer_id,
+        "id": r.id,
+        "name_zh": _value(r.name_zh) or "",
+        "name_en": _value(getattr(r, "name_en", None)),
+        "context_zh": _context(layer_id, r),
+        "context_en": _context(layer_id, r, english=True),
+    }
+
+
+def search_pinyin(names_zh: Iterable[Any]) -> list[tuple[str, str]]:
+    """The :func:`pinyin` of each name (cells of :func:`search_frame`; missing ones give
+    ``("", "")``), all worked out at once: one child process for a whole layer.
+
+    Parameters
+    ----------
+    names_zh : iterable
+
+    Returns
+    -------
+    list of tuple of str
+    """
+    return pinyin_many([_value(v) or "" for v in names_zh])
+
+
+def search_texts(
+    names_zh: Iterable[Any],
+    names_en: Iterable[Any] | None = None,
+    pinyins: Sequence[tuple[str, str]] | None = None,
+) -> list[tuple]:
+    """The texts a search matches of some features, their names given (a batch).
+
+    Parameters
+    ----------
+    names_zh, names_en : iterable
+        The features' cells (of :func:`search_frame`); missing values are NaN or None;
+        ``names_en`` None when the layer has no English names.
+    pinyins : sequence of (str, str), optional
+        The :func:`pinyin` of each ``name_zh`` if already known (:func:`search_pinyin`: a
+        whole layer's at once); else worked out here.
+
+    Returns
+    -------
+    list of tuple of str
+        For each feature, in order: ``(name_zh, pinyin, initials, en)``: ``name_zh`` as in
+        :func:`search_entry` (``""`` when missing), its pinyin and initials (:func:`pinyin`), and
+        ``name_en`` normalised (:func:`normalize`; ``""`` when missing).
+    """
+    zh = [_value(v) or "" for v in names_zh]
+    en = [None] * len(zh) if names_en is None else [_value(v) for v in names_en]
+    sounds = pinyin_many(zh) if pinyins is None else pinyins
+    return [
+        (name, *sound, normalize(name_en) if name_en else "")
+        for name, name_en, sound in zip(zh, en, sounds, strict=True)
+    ]
 
 
 def _context(layer_id: str, r: Any, english: bool = False) -> str | None:

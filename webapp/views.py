@@ -463,8 +463,9 @@ def api_lean(layer_id: str) -> Response:
             parameter="layer_id",
             valid=lean.layer_ids(),
         )
-    body = lean.bodies[(layer_id, _lang_param())]
-    return _conditional(Response(body, mimetype="application/json"), max_age=3600)
+    body = lean.bodies[(layer_id, _lang_param())]  # kept gzipped
+    response = transfer.gzipped_response(body.data, body.size, "application/json")
+    return _conditional(response, max_age=3600)
 
 
 @bp.get("/api/search")
