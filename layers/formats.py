@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -307,7 +308,13 @@ def _tagged(tag: str, body: str, indent: str) -> str:
 _SPECIAL = frozenset("&<>'\"")
 
 
+#: Characters XML 1.0 does not allow, even in CDATA (C0 controls but tab and line breaks,
+#: surrogates, U+FFFE/U+FFFF): written as U+FFFD, so the document stays readable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: str) -> str:
+    value = _NOT_XML.sub("\ufffd", value)
     if not _SPECIAL.intersection(value):
         return value
     if "]]>" not in value:
@@ -316,6 +323,7 @@ def _text(value: str) -> str:
 
 
 def _attr(value: str) -> str:
+    value = _NOT_XML.sub("\ufffd", value)
     return (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

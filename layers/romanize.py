@@ -55,18 +55,18 @@ def raw_pinyin(texts: Sequence[str]) -> list[tuple[str, str]]:
         normalise them (:func:`layers.stats.pinyin`).
     """
     clean = [_WHITE.sub(" ", str(t)) for t in texts]
-    with _cache_lock:
-        missing = list(dict.fromkeys(t for t in clean if t not in _cache))
-    found: dict[str, tuple[str, str]] = {}
+    with _cache_lock:  # what is known now: the cache may be emptied before the answer
+        found = {t: _cache[t] for t in clean if t in _cache}
+    missing = list(dict.fromkeys(t for t in clean if t not in found))
     if missing:
-        found = dict(zip(missing, _in_child(missing), strict=True))
+        computed = dict(zip(missing, _in_child(missing), strict=True))
+        found.update(computed)
         if len(missing) <= CACHE_BATCH:
             with _cache_lock:
                 if len(_cache) + len(missing) > CACHE_MAX:
                     _cache.clear()
-                _cache.update(found)
-    with _cache_lock:
-        return [found[t] if t in found else _cache[t] for t in clean]
+                _cache.update(computed)
+    return [found[t] for t in clean]
 
 
 def _in_child(texts: list[str]) -> list[tuple[str, str]]:

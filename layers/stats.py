@@ -108,12 +108,14 @@ def _province_names(dataset: Dataset) -> dict[str, str]:
     return dict(zip(prov["adcode"], prov["name_zh"], strict=True))
 
 
-def _province_en(name_zh: str | None) -> str | None:
-    """A province's English name, from its pinyin (the data gives none): 江苏省 → Jiangsu."""
-    if not name_zh:
-        return None
-    base = re.sub("(省|市|自治区)$", "", name_zh)
-    return raw_pinyin([base])[0][0].capitalize()
+def _provinces_en(names_zh: dict[str, str]) -> dict[str, str]:
+    """The provinces' English names from their pinyin (the data gives none): 江苏省 → Jiangsu;
+    all at once (one child process for pypinyin: :func:`layers.romanize.raw_pinyin`)."""
+    codes = [code for code, name in names_zh.items() if name]
+    bases = [re.sub("(省|市|自治区)$", "", names_zh[code]) for code in codes]
+    return {
+        code: full.capitalize() for code, (full, _) in zip(codes, raw_pinyin(bases), strict=True)
+    }
 
 
 def _en(labels: dict[str, str], code: Any) -> Any:
@@ -190,6 +192,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
     pairings = layers["pairings"]
     parent = parent_pairs(pairings)
     provinces = _province_names(dataset)
+    provinces_en = _provinces_en(provinces)
     places = layers["places"].set_index("id")
     corridor = layers["corridor"]
     boundary_ids = set(layers["boundaries"]["id"])
@@ -204,7 +207,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
             "name_en": places.at[adcode, "name_en"] if known else None,
             "province_adcode": prov,
             "province_zh": provinces.get(prov),
-            "province_en": _province_en(provinces.get(prov)),
+            "province_en": provinces_en.get(prov),
         }
 
     def of_pair(frame: pd.DataFrame, pair_id: str) -> pd.DataFrame:
@@ -334,7 +337,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
         "pairs": pairs,
         "by_adcode": by_adcode,
         "provinces": [
-            {"adcode": a, "name_zh": provinces.get(a, a), "name_en": _province_en(provinces.get(a))}
+            {"adcode": a, "name_zh": provinces.get(a, a), "name_en": provinces_en.get(a)}
             for a in helping_provinces
         ],
         "lean": lean,

@@ -144,6 +144,23 @@ def test_kml_reads_back_as_the_layer(client, layers, layer_id, tmp_path):
     assert_same_geometries(got.geometry, gdf.geometry)
 
 
+def test_kml_stays_well_formed_with_characters_xml_forbids(layers, tmp_path):
+    """A vertical tab (Excel's _x000B_) or a NUL in a name would make the whole KML unreadable:
+    such characters are written as U+FFFD; the others, and XML's own specials, as they are."""
+    from xml.etree import ElementTree
+
+    from layers.formats import to_kml_bytes
+
+    gdf = layers["places"].head(2).copy()
+    gdf["name_zh"] = ["蚌埠\x0b市\x00", "a & <b> ]]> \"c\"\ttab"]
+    gdf["name_en"] = ["x\x1fy", "ok"]
+    data = to_kml_bytes(LAYERS["places"], gdf)
+    ElementTree.fromstring(data)  # raises if not well-formed
+    got = pyogrio.read_dataframe(save(tmp_path, "places.kml", data))
+    assert got["name_zh"].tolist() == ["蚌埠\ufffd市\ufffd", 'a & <b> ]]> "c"\ttab']
+    assert got["name_en"].tolist() == ["x\ufffdy", "ok"]
+
+
 # --- filters -------------------------------------------------------------------------------------
 
 

@@ -65,6 +65,15 @@ def test_big_batches_are_not_cached(monkeypatch):
     assert set(romanize._cache) == set(TRICKY[:3])
 
 
+def test_a_full_cache_is_emptied_without_losing_an_answer(monkeypatch):
+    monkeypatch.setattr(romanize, "CACHE_MAX", 3)
+    assert romanize.raw_pinyin(["蚌埠", "合肥", "六安"])[0] == ("bengbu", "bb")
+    # two known texts and a new one: the cache is emptied to make room, mid-answer
+    got = romanize.raw_pinyin(["蚌埠", "宿州", "六安"])
+    assert got == [("bengbu", "bb"), ("suzhou", "sz"), ("luan", "la")]
+    assert set(romanize._cache) == {"宿州"}
+
+
 def test_a_failing_child_falls_back_with_a_warning(monkeypatch, caplog):
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     with caplog.at_level(logging.WARNING, logger="layers.romanize"):
