@@ -7,9 +7,10 @@ For each data directory (the shipped ``data/``, then 1k / 10k / 100k sites), a f
 - ``cold start``: from the process's start to the first 200 on ``/``;
 - ``RSS``: the resident memory of the process (``VmRSS`` in ``/proc/PID/status``) after that
   first page, after warm-up (``/map.js``, every layer's GeoJSON, also in English and Traditional
-  Chinese, the officials' JSON), and after
-  ``--requests`` more requests (items pages, bbox queries, filtered downloads, the page); the
-  peak (``VmHWM``) too;
+  Chinese, the officials' JSON, then every layer in every download format, the zip of
+  everything and a KML download filtered to every project), and after ``--requests`` more
+  requests (items pages, bbox queries, filtered downloads in each format, the page); the
+  peak (``VmHWM``) too, which covers the first build of each download;
 - ``prepare``: in this process, loading and validating the directory, then
   :func:`webapp.state.build` with every preparer of the app (the layers' GeoJSON, the OGC catalog,
   the officials' summaries) — what a reload does before it swaps the new data in.
@@ -17,9 +18,10 @@ For each data directory (the shipped ``data/``, then 1k / 10k / 100k sites), a f
 The ratios are against the shipped data (a baseline of the same server, not another product).
 
 ``--pages`` (with the largest size) also times how a page of features is assembled, side by
-side: from one ``bytes`` object per feature (the layout before issue 7's memory work, rebuilt
-here from the same text) and from slices of the one whole-layer text that is kept now; and
-the memory each layout holds besides the text.
+side: from one ``bytes`` object per feature (the layout before issue 7's memory work), from
+slices of one uncompressed whole-layer text (its first step), both rebuilt here from the same
+text, and from the blocks of the gzipped text that is kept now (each block a page needs is
+inflated); and the memory each layout holds.
 
 Run: ``.venv/bin/python bench/memory.py [--sizes 1000 10000 100000] [--requests 300] [--pages]``.
 """
@@ -46,6 +48,7 @@ from synth import generate  # noqa: E402
 
 from geo.dataset import CsvStore  # noqa: E402
 from layers import features as feat  # noqa: E402
+from layers.formats import FORMATS, ZIP_NAME  # noqa: E402
 from layers.registry import LAYERS  # noqa: E402
 from webapp import DEFAULT_DATA_DIR, create_app, state  # noqa: E402
 
@@ -88,7 +91,8 @@ def _requests(n: int) -> list[str]:
         elif k == 1:
             paths.append(f"/ogc/collections/projects/items?bbox={w},{s},{w + 0.5},{s + 0.5}")
         elif k == 2:
-            paths.append(f"/downloads/projects.csv?bbox={w},{s},{w + 0.3},{s + 0.3}")
+            ext = ("csv", "kml", "gpkg", "geojson")[(i // 6) % 4]
+            paths.append(f"/downloads/projects.{ext}?bbox={w},{s},{w + 0.3},{s + 0.3}")
         elif k == 3:
             paths.append("/")
         elif k == 4:
@@ -126,7 +130,11 @@ def serve(data_dir: Path, requests: int) -> dict[str, float]:
         warm += [
             f"/api/layers/{i}.geojson?lang={lang}" for i in LAYERS for lang in ("en", "zh-Hant")
         ]
-        for path in warm + [f"/downloads/{i}.geojson" for i in LAYERS]:
+        # every download: each layer in each format, and the zip of everything (built once per
+        # data version, on disk); then a filtered download that matches every project
+        warm += [f"/downloads/{i}.{ext}" for i in LAYERS for ext in FORMATS]
+        warm += [f"/downloads/{ZIP_NAME}", "/downloads/projects.kml?bbox=100,10,130,50"]
+        for path in warm:
             assert _get(base + path) == 200, path
         warmed = _status(proc.pid)["VmRSS"]
         for path in _requests(requests):
@@ -157,11 +165,22 @@ def prepare(data_dir: Path) -> tuple[float, float]:
     return loaded, elapsed
 
 
-def pages(data_dir: Path, repeat: int = 20) -> list[tuple[str, int, float, float]]:
-    """Seconds to assemble pages of projects: one bytes per feature (before) vs slices (now)."""
+def pages(data_dir: Path, repeat: int = 20) -> list[tuple[str, int, float, float, float]]:
+    """Seconds to assemble pages of projects: one bytes per feature and slices of the plain
+    text (before) vs inflated blocks of the gzipped text (now); then the bytes each holds."""
     dataset = CsvStore(data_dir).load()
     c = feat.catalog_of(dataset).get("projects")
-    fragments = [c.text.feature(i) for i in range(len(c))]  # the former layout
+    body = c.text.body  # the former layouts, rebuilt from the same text
+    starts, ends = c.text.starts, c.text.ends
+    fragments = [body[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+    def sliced(p: np.ndarray) -> bytes:  # the former GeoJsonText.features, on the plain text
+        cut = np.flatnonzero(np.diff(p) != 1) + 1
+        first, last = p[np.concatenate(([0], cut))], p[np.concatenate((cut, [p.size])) - 1]
+        view = memoryview(body)
+        spans = zip(starts[first].tolist(), ends[last].tolist(), strict=True)
+        return b",".join([view[a:b] for a, b in spans])
+
     n = len(c)
     box = feat.Query(bbox=(116.5, 32.5, 117.8, 33.8))
     selected = c.select(box)
@@ -174,26 +193,31 @@ def pages(data_dir: Path, repeat: int = 20) -> list[tuple[str, int, float, float
             "bbox page of 1,000",
             [selected[o : o + 1000] for o in range(0, len(selected), len(selected) // 20)],
         ),
+        ("bbox page of 10", [selected[o : o + 10] for o in range(0, len(selected), 997)]),
+        ("one feature", [np.array([i]) for i in range(0, n, 1009)]),
         ("bbox download (every hit)", [selected]),
+    ]
+    layouts = [
+        lambda p: b",".join([fragments[i] for i in p]),
+        sliced,
+        c.features_json,
     ]
     rows = []
     for label, positions in cases:
         for p in positions:
-            assert b",".join([fragments[i] for i in p]) == c.features_json(p), label
-        t = time.perf_counter()
-        for _ in range(repeat):
-            for p in positions:
-                b",".join([fragments[i] for i in p])
-        before = (time.perf_counter() - t) / (repeat * len(positions))
-        t = time.perf_counter()
-        for _ in range(repeat):
-            for p in positions:
-                c.features_json(p)
-        now = (time.perf_counter() - t) / (repeat * len(positions))
-        rows.append((label, len(positions[0]), before, now))
-    held_before = sys.getsizeof(fragments) + sum(sys.getsizeof(f) for f in fragments)
-    held_now = c.text.starts.nbytes + c.text.ends.nbytes
-    rows.append(("held besides the text", n, held_before, held_now))
+            assert layouts[0](p) == layouts[1](p) == c.features_json(p), label
+        times = []
+        for assemble in layouts:
+            t = time.perf_counter()
+            for _ in range(repeat):
+                for p in positions:
+                    assemble(p)
+            times.append((time.perf_counter() - t) / (repeat * len(positions)))
+        rows.append((label, len(positions[0]), *times))
+    offsets = starts.nbytes + ends.nbytes
+    kept = len(c.text.data) + offsets + c.text.blocks.nbytes + c.text.offsets.nbytes
+    held_fragments = sys.getsizeof(fragments) + sum(sys.getsizeof(f) for f in fragments)
+    rows.append(("held: text and offsets", n, held_fragments, len(body) + offsets, kept))
     return rows
 
 
@@ -241,20 +265,16 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(
             "| projects: assembling | features | one bytes per feature (before) "
-            "| slices of the text (now) | ratio |"
+            "| slices of the plain text (before) | blocks of the gzipped text (now) "
+            "| one bytes per feature / now | slices / now |"
         )
-        print("|---|---|---|---|---|")
-        for label, count, before, now in pages(dirs[-1][1]):
-            if label.startswith("held"):
-                print(
-                    f"| {label} | {count:,} | {_mb(before)} | {now / 2**20:.1f} MB "
-                    f"| {before / now:.0f}× |"
-                )
-            else:
-                print(
-                    f"| {label} | {count:,} | {before * 1e3:.3f} ms | {now * 1e3:.3f} ms "
-                    f"| {before / now:.1f}× |"
-                )
+        print("|---|---|---|---|---|---|---|")
+        for label, count, fragments, sliced, now in pages(dirs[-1][1]):
+            unit = _mb if label.startswith("held") else (lambda s: f"{s * 1e3:.3f} ms")
+            print(
+                f"| {label} | {count:,} | {unit(fragments)} | {unit(sliced)} | {unit(now)} "
+                f"| {fragments / now:.2f}× | {sliced / now:.2f}× |"
+            )
     return 0
 
 
