@@ -152,7 +152,7 @@ def test_kml_stays_well_formed_with_characters_xml_forbids(layers, tmp_path):
     from layers.formats import to_kml_bytes
 
     gdf = layers["places"].head(2).copy()
-    gdf["name_zh"] = ["蚌埠\x0b市\x00", "a & <b> ]]> \"c\"\ttab"]
+    gdf["name_zh"] = ["蚌埠\x0b市\x00", 'a & <b> ]]> "c"\ttab']
     gdf["name_en"] = ["x\x1fy", "ok"]
     data = to_kml_bytes(LAYERS["places"], gdf)
     ElementTree.fromstring(data)  # raises if not well-formed

@@ -118,7 +118,8 @@ def test_production_server_reloads_new_data_once_and_replaces_its_workers(
         wait_for(base + "/", proc)
         with urllib.request.urlopen(url) as response:
             assert "甬蚌新能源电池项目" not in response.read().decode()
-        plan = plan_import(Path(__file__).parent / "data" / "projects_zh.xlsx", "projects", data_copy)
+        sheet = Path(__file__).parent / "data" / "projects_zh.xlsx"
+        plan = plan_import(sheet, "projects", data_copy)
         apply_import(plan)
         deadline = time.monotonic() + 60
         served = ""
