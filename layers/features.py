@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -743,6 +743,34 @@ def feature_collection_bytes(
     if extra:
         tail += b"," + dumps(dict(extra))[1:-1]
     return head + collection.features_json(positions) + tail + b"}"
+
+
+#: Features written at a time by :func:`write_feature_collection` (~0.6 MB of text).
+CHUNK_FEATURES = 1000
+
+
+def write_feature_collection(
+    collection: Collection, positions: Sequence[int] | np.ndarray, out: BinaryIO
+) -> None:
+    """Write the bytes of :func:`feature_collection_bytes` (no ``extra``) to ``out``, the
+    features :data:`CHUNK_FEATURES` at a time: memory bounded by a chunk, not the selection.
+
+    Parameters
+    ----------
+    collection : Collection
+        The layer.
+    positions : sequence of int or numpy.ndarray
+        The positions of the features, in order.
+    out : binary file object
+        Where to write.
+    """
+    pos = np.asarray(positions, dtype=np.int64)
+    out.write(b'{"type":"FeatureCollection","features":[')
+    for start in range(0, pos.size, CHUNK_FEATURES):
+        if start:
+            out.write(b",")
+        out.write(collection.features_json(pos[start : start + CHUNK_FEATURES]))
+    out.write(b"]}")
 
 
 def feature_bytes(collection: Collection, position: int, links: list[dict[str, Any]]) -> bytes:

@@ -7,11 +7,14 @@ import dataclasses
 import gc
 import gzip
 import os
+import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from layers import features as feat
 from layers.formats import FORMATS, ZIP_NAME, to_zip_bytes
 from webapp import DEFAULT_DATA_DIR, create_app, filecache
 from webapp.state import Reloader
@@ -69,7 +72,8 @@ def test_download_twice_is_the_writers_bytes_and_on_disk(app, cache_dir, layer_i
     client = app.test_client()
     data = ogc_data(app)
     name = f"{layer_id}.{ext}"
-    stored = cache_dir / data.files.version / name
+    stored = data.files.directory / name
+    assert stored.parent.parent == cache_dir / filecache.OWNED
     first = get(client, f"/downloads/{name}")
     assert first[0] == 200
     assert stored.is_file()  # written by the first request
@@ -102,7 +106,7 @@ def test_gzip_is_the_stored_gz_of_the_same_bytes(app, cache_dir, ext):
     assert gzip.decompress(body) == expected
     # what the after_request gzip would have sent: the same compressed bytes
     assert body == gzip.compress(expected, compresslevel=6, mtime=0)
-    stored = cache_dir / ogc_data(app).files.version / name
+    stored = ogc_data(app).files.directory / name
     assert filecache.gz_path(stored).read_bytes() == body
     assert headers["Content-Length"] == str(len(body))
 
@@ -116,7 +120,7 @@ def test_the_zip_is_cached_on_disk(app, cache_dir):
     assert "Content-Encoding" not in first[1]  # a zip is compressed already
     assert first[1]["Content-Type"] == "application/zip"
     assert first[1]["Content-Disposition"] == f'attachment; filename="{ZIP_NAME}"'
-    stored = cache_dir / data.files.version / ZIP_NAME
+    stored = data.files.directory / ZIP_NAME
     assert not filecache.gz_path(stored).exists()
     expected = to_zip_bytes(data.dataset, data.last_modified)
     assert first[2] == second[2] == stored.read_bytes() == expected
@@ -245,7 +249,7 @@ def test_a_version_directory_removed_while_writing_is_made_again(own_app, monkey
     def racing(src, dst):
         if not failures:
             failures.append(dst)
-            raise FileNotFoundError(2, "No such file or directory", str(dst))
+            shutil.rmtree(Path(dst).parent)  # the other worker's cleanup
         replace(src, dst)
 
     monkeypatch.setattr(filecache.os, "replace", racing)
@@ -285,43 +289,81 @@ def test_one_build_for_concurrent_requests(own_app, monkeypatch):
     assert calls == ["projects"]
 
 
-def test_a_reload_removes_the_old_versions_files(own_app):
+def _edit(data_dir: Path, old: str, new: str) -> None:
+    path = data_dir / "projects.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_reload_keeps_the_new_and_the_previous_version_only(own_app):
     app, cache, data_dir = own_app
     client = app.test_client()
-    old = ogc_data(app).files.directory
+    owned = cache / filecache.OWNED
+    first = ogc_data(app).files.directory
     assert get(client, "/downloads/projects.csv")[0] == 200
-    assert (old / "projects.csv").is_file()
-    (cache / ".partial-abandoned").write_bytes(b"x")  # left by a process that was killed
+    assert (first / "projects.csv").is_file()
+    (owned / ".partial-abandoned").write_bytes(b"x")  # left by a process that was killed
     reloader = Reloader(app, app.extensions["wanbei.store"], interval=60)
+    swaps = []
+    reloader.after_swap.append(lambda version: swaps.append(sorted(os.listdir(owned))))
+    # the hook is registered by ogc.init_app on the app's own reloader: do it for this one
+    from webapp import ogc  # noqa: PLC0415
+
+    ogc.watch_reloads(app, reloader)
     assert reloader.check() is False  # its first look: the same data
-    path = data_dir / "projects.csv"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("Yusheng Auto Parts", "Yusheng Auto Partz"),
-        encoding="utf-8",
-    )
+    _edit(data_dir, "Yusheng Auto Parts", "Yusheng Auto Partz")
     assert reloader.check() is True
-    new = ogc_data(app).files.directory
-    assert new != old
-    assert not old.exists()
-    assert not (cache / ".partial-abandoned").exists()
+    second = ogc_data(app).files.directory
+    assert second != first
+    # the old version was still on disk while the new one was prepared and swapped in
+    assert first.name in swaps[0]
+    assert (first / "projects.csv").is_file()  # the previous version is kept
+    assert not (owned / ".partial-abandoned").exists()
     status, _, body = get(client, "/downloads/projects.csv")
     assert status == 200 and "Yusheng Auto Partz" in body.decode("utf-8-sig")
-    assert sorted(p.name for p in cache.iterdir()) == [new.name]
+    _edit(data_dir, "Yusheng Auto Partz", "Yusheng Auto Partx")
+    assert reloader.check() is True
+    third = ogc_data(app).files.directory
+    assert get(client, "/downloads/projects.csv")[0] == 200
+    assert not first.exists()
+    assert sorted(p.name for p in owned.iterdir() if p.is_dir()) == sorted(
+        [second.name, third.name]
+    )
+
+
+def test_start_up_forgets_every_version_but_the_current(tmp_path, data_copy):
+    cache = tmp_path / "cache"
+    owned = cache / filecache.OWNED
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy), "CACHE_DIR": str(cache)})
+    current = ogc_data(app).files.version
+    stale = owned / filecache.version_key("0123456789abcdef", "fedcba9876543210", 1700000000)
+    (stale).mkdir()
+    (stale / "projects.csv").write_bytes(b"old")
+    (owned / ".partial-123-projects.csv").write_bytes(b"partial")
+    (owned / "notes").mkdir()  # not a version's name: not ours to remove
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy), "CACHE_DIR": str(cache)})
+    assert ogc_data(app).files.version == current
+    assert not stale.exists()
+    assert sorted(p.name for p in owned.iterdir()) == sorted(
+        [filecache.MARKER, "notes", *([current] if (owned / current).exists() else [])]
+    )
 
 
 def test_cache_dir_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("WANBEI_CACHE_DIR", str(tmp_path / "from-env"))
     app = create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR)})
-    assert app.extensions[filecache.EXTENSION] == tmp_path / "from-env"
+    assert app.extensions[filecache.EXTENSION] == tmp_path / "from-env" / filecache.OWNED
     assert get(app.test_client(), "/downloads/parks.csv")[0] == 200
-    assert (tmp_path / "from-env" / ogc_data(app).files.version / "parks.csv").is_file()
+    owned = tmp_path / "from-env" / filecache.OWNED
+    assert (owned / ogc_data(app).files.version / "parks.csv").is_file()
 
 
 def test_default_is_a_private_directory_removed_by_its_maker(monkeypatch):
     monkeypatch.delenv("WANBEI_CACHE_DIR", raising=False)
     app = create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR)})
-    root = app.extensions[filecache.EXTENSION]
-    assert root.is_dir() and root.name.startswith("wanbei-map-")
+    root = app.extensions[filecache.EXTENSION].parent
+    assert root.is_dir() and root.name.startswith(f"wanbei-map-{os.getpid()}-")
     assert oct(root.stat().st_mode & 0o777) == oct(0o700)
     assert get(app.test_client(), "/downloads/parks.kml")[0] == 200
     filecache._remove_private(root, os.getpid() + 1)  # a forked worker exiting: kept
@@ -343,15 +385,201 @@ def test_an_unwritable_cache_dir_stops_start_up(tmp_path):
         )
 
 
-def test_forget_other_versions(tmp_path):
-    for name in ("v1", "v2", "v3"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "f.csv").write_bytes(b"a")
-    (tmp_path / ".partial-123").write_bytes(b"b")
-    (tmp_path / "README").write_text("kept: not ours to remove")
-    filecache.forget_other_versions(tmp_path, "v2")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["README", "v2"]
-    filecache.forget_other_versions(tmp_path / "missing", "v2")  # no error
+def test_forget_other_versions_removes_only_its_versions(tmp_path):
+    """A configured CACHE_DIR may hold other things (``data/``, ``.venv/``): only the versions
+    in the directory the app owns go, and only by their names."""
+    root = tmp_path / "srv"
+    for name in ("data", ".venv"):
+        (root / name).mkdir(parents=True)
+        (root / name / "kept.txt").write_text("not ours")
+    owned = filecache.owned_directory(root)
+    assert owned == root / filecache.OWNED and (owned / filecache.MARKER).is_file()
+    keys = [
+        filecache.version_key(f"{i:016x}", "0123456789abcdef", 1700000000 + i) for i in (1, 2, 3)
+    ]
+    for key in keys:
+        (owned / key).mkdir()
+        (owned / key / "f.csv").write_bytes(b"a")
+    (owned / ".partial-123").write_bytes(b"b")
+    (owned / "README").write_text("kept: not ours to remove")
+    (owned / "other").mkdir()
+    filecache.forget_other_versions(owned, {keys[1]})
+    assert sorted(p.name for p in owned.iterdir()) == sorted(
+        [filecache.MARKER, "README", "other", keys[1]]
+    )
+    assert sorted(p.name for p in root.iterdir()) == sorted([".venv", "data", filecache.OWNED])
+    assert (root / "data" / "kept.txt").is_file() and (root / ".venv" / "kept.txt").is_file()
+    filecache.forget_other_versions(root, set())  # not the owned directory: nothing goes
+    assert (root / "data" / "kept.txt").is_file() and (owned / keys[1]).is_dir()
+    filecache.forget_other_versions(tmp_path / "missing", {keys[1]})  # no error
+
+
+def test_a_cache_dir_holding_other_things_survives_start_up(tmp_path):
+    root = tmp_path / "srv"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "projects.csv").write_text("mine")
+    (root / ".venv").mkdir()
+    app = create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR), "CACHE_DIR": str(root)})
+    assert get(app.test_client(), "/downloads/parks.csv")[0] == 200
+    assert (root / "data" / "projects.csv").read_text() == "mine" and (root / ".venv").is_dir()
+
+
+def test_an_owned_directory_without_the_marker_is_refused(tmp_path):
+    (tmp_path / "srv" / filecache.OWNED / "something").mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"CACHE_DIR \(WANBEI_CACHE_DIR\).*marker"):
+        create_app(
+            {"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR), "CACHE_DIR": str(tmp_path / "srv")}
+        )
+
+
+@pytest.mark.parametrize("mode", [0o775, 0o757])
+def test_a_group_or_world_writable_cache_dir_stops_start_up(tmp_path, mode):
+    root = tmp_path / "shared"
+    root.mkdir()
+    root.chmod(mode)
+    with pytest.raises(ValueError, match=r"CACHE_DIR \(WANBEI_CACHE_DIR\).*writable by others"):
+        create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR), "CACHE_DIR": str(root)})
+    assert not (root / filecache.OWNED).exists()
+
+
+def test_a_planted_symlink_is_not_served(own_app, tmp_path):
+    app, _, _ = own_app
+    client = app.test_client()
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"secret " * 500)
+    assert get(client, "/downloads/parks.csv")[0] == 200
+    stored = ogc_data(app).files.directory / "parks.csv"
+    for path in (stored, filecache.gz_path(stored)):
+        path.unlink()
+        path.symlink_to(secret)
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        status, got, body = get(client, "/downloads/parks.csv", **headers)
+        assert status == 200
+        if got.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        assert body == fresh(app, "parks", "csv")
+    assert not stored.is_symlink() and stored.read_bytes() == fresh(app, "parks", "csv")
+
+
+def test_a_file_removed_before_it_is_opened_is_built_again(own_app, monkeypatch):
+    """Another process's cleanup may remove the file between the look and the open."""
+    app, _, _ = own_app
+    client = app.test_client()
+    assert get(client, "/downloads/parks.kml")[0] == 200
+    stored = ogc_data(app).files.directory / "parks.kml"
+    real_open = os.open
+    removed = []
+
+    def racing_open(path, flags, *args, **kwargs):
+        if not removed and str(path).endswith("parks.kml"):
+            removed.append(path)
+            Path(path).unlink()
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(filecache.os, "open", racing_open)
+    status, _, body = get(client, "/downloads/parks.kml")
+    assert removed and status == 200
+    assert body == fresh(app, "parks", "kml") == stored.read_bytes()
+
+
+def test_a_writer_failing_because_the_directory_went_away_is_retried(own_app, monkeypatch):
+    """Whatever the writer raised: if the version directory is gone, the build runs again."""
+    app, _, _ = own_app
+    write = FORMATS["kml"].write
+    calls = []
+
+    def vanishing(spec, gdf, target):
+        calls.append(target)
+        if len(calls) == 1:
+            shutil.rmtree(Path(target).parent)
+            raise RuntimeError("GDAL: cannot open the file")  # not a FileNotFoundError
+        write(spec, gdf, target)
+
+    monkeypatch.setitem(FORMATS, "kml", dataclasses.replace(FORMATS["kml"], write=vanishing))
+    status, _, body = get(app.test_client(), "/downloads/projects.kml")
+    assert status == 200 and len(calls) == 2
+    assert body == fresh(app, "projects", "kml")
+
+
+def test_a_writers_own_file_not_found_is_a_500(own_app, monkeypatch):
+    app, _, _ = own_app
+    calls = []
+
+    def missing(spec, gdf, target):
+        calls.append(target)
+        raise FileNotFoundError(2, "No such file or directory", "/usr/share/some-template")
+
+    monkeypatch.setitem(FORMATS, "kml", dataclasses.replace(FORMATS["kml"], write=missing))
+    status, _, body = get(app.test_client(), "/downloads/projects.kml")
+    assert status == 500 and '"code": "InternalServerError"' in body.decode()
+    assert len(calls) == 1
+    assert _no_files(ogc_data(app).files.directory)
+
+
+def test_different_files_are_built_at_the_same_time(own_app, monkeypatch):
+    """One lock per file: a slow build of one file does not hold up another's."""
+    app, _, _ = own_app
+    csv_started = threading.Event()
+    seen = []
+    write_kml, write_csv = FORMATS["kml"].write, FORMATS["csv"].write
+
+    def slow_kml(spec, gdf, target):
+        seen.append(csv_started.wait(timeout=10))  # the CSV's build starts meanwhile
+        write_kml(spec, gdf, target)
+
+    def csv(spec, gdf, target):
+        csv_started.set()
+        write_csv(spec, gdf, target)
+
+    monkeypatch.setitem(FORMATS, "kml", dataclasses.replace(FORMATS["kml"], write=slow_kml))
+    monkeypatch.setitem(FORMATS, "csv", dataclasses.replace(FORMATS["csv"], write=csv))
+    statuses = []
+    threads = [
+        threading.Thread(target=lambda p=p: statuses.append(get(app.test_client(), p)[0]))
+        for p in ("/downloads/parks.kml", "/downloads/parks.csv")
+    ]
+    threads[0].start()
+    threads[1].start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [200, 200]
+    assert seen == [True]
+    assert not filecache._LOCKS  # the locks of finished builds are dropped
+
+
+def test_private_directories_of_dead_processes_are_removed(tmp_path, monkeypatch):
+    """A process killed by SIGKILL or the OOM killer leaves its directory: the next start-up
+    removes it, and never the directory of a live process."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    monkeypatch.delenv("WANBEI_CACHE_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        made = {}
+        for label, pid in (("dead", dead_pid), ("alive", alive.pid), ("parent", os.getppid())):
+            made[label] = tmp_path / f"wanbei-map-{pid}-abc_1234"
+            (made[label] / filecache.OWNED).mkdir(parents=True)
+        other = tmp_path / f"other-{dead_pid}-abc_1234"
+        other.mkdir()
+        app = create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR)})
+        root = app.extensions[filecache.EXTENSION].parent
+        assert root.parent == tmp_path
+        assert not made["dead"].exists()
+        assert made["alive"].is_dir() and made["parent"].is_dir() and other.is_dir()
+        filecache._remove_private(root, os.getpid())
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 # --- the writers stream: to a path or a file object, a chunk of rows at a time --------------------
@@ -480,35 +708,90 @@ def test_a_full_disk_while_writing_is_a_503(own_app, monkeypatch, caplog):
     assert _no_files(ogc_data(app).files.directory)
 
 
-def _open_temp_downloads() -> list[str]:
+def _open_temp_files() -> list[str]:
+    """The deleted files under the temporary directory this process holds open (an anonymous
+    TemporaryFile is ``<tmpdir>/#<inode> (deleted)``: O_TMPFILE, no name of ours)."""
+    import tempfile  # noqa: PLC0415
+
     found = []
     for fd in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:
             continue
-        if "wanbei-" in target and "(deleted)" in target:
+        if target.startswith(tempfile.gettempdir() + "/") and target.endswith(" (deleted)"):
             found.append(target)
     return found
 
 
-@pytest.mark.parametrize("ext", EXTS)
-def test_a_filtered_download_is_sent_from_a_temporary_file(app, ext):
+@pytest.fixture
+def sent(app):
+    """The responses the app sent (server side), in order."""
+    from flask import request_finished  # noqa: PLC0415
+
+    responses = []
+
+    def record(sender, response, **extra) -> None:
+        responses.append(response)
+
+    request_finished.connect(record, app)
+    yield responses
+    request_finished.disconnect(record, app)
+
+
+@pytest.mark.parametrize("ext", [*EXTS, "geojson"])
+def test_a_filtered_download_is_sent_from_a_temporary_file(app, sent, ext):
     client = app.test_client()
     everything = "bbox=-180,-90,180,90"
     gc.collect()
-    before = _open_temp_downloads()
+    before = _open_temp_files()
     response = client.get(f"/downloads/projects.{ext}?{everything}", buffered=False)
     assert response.status_code == 200
-    assert response.direct_passthrough or response.is_streamed  # not a body held in memory
+    served_response = sent[-1]
+    # a file passed through to the server, not a body held in memory
+    assert served_response.direct_passthrough and not isinstance(served_response.response, list)
+    during = _open_temp_files()
+    assert len(during) == len(before) + 1  # the temporary file being sent
     body = b"".join(response.response)
     response.close()
+    del served_response, sent[:]
     gc.collect()
-    assert _open_temp_downloads() == before  # closed, and so deleted
-    assert body == fresh(app, "projects", ext)  # every feature: the unfiltered bytes
+    assert _open_temp_files() == before  # closed, and so deleted
+    if ext == "geojson":  # every feature: the unfiltered layer's text
+        collection = ogc_data(app).catalog.get("projects")
+        assert body == feat.feature_collection_bytes(collection, range(len(collection)))
+        assert body == gzip.decompress(app.extensions["wanbei"].geojson["projects"].data)
+    else:
+        assert body == fresh(app, "projects", ext)  # every feature: the unfiltered bytes
     assert response.headers["Content-Length"] == str(len(body))
     assert response.headers["Content-Type"].startswith(FORMATS[ext].media_type)
     assert response.headers["Content-Disposition"] == f'attachment; filename="projects.{ext}"'
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_a_filtered_geojson_is_the_same_bytes_written_in_chunks(app, monkeypatch, chunk):
+    import io  # noqa: PLC0415
+
+    collection = ogc_data(app).catalog.get("places")
+    n = len(collection)
+    monkeypatch.setattr(feat, "CHUNK_FEATURES", chunk)
+    for positions in ([], [0], [0, 2, 3, 5, n - 1], list(range(1, n, 3)), list(range(n))):
+        out = io.BytesIO()
+        feat.write_feature_collection(collection, np.asarray(positions, dtype=np.int64), out)
+        assert out.getvalue() == feat.feature_collection_bytes(collection, positions)
+    status, headers, body = get(app.test_client(), "/downloads/places.geojson?bbox=116,32,118,34")
+    query = feat.parse_query(collection, {"bbox": ["116,32,118,34"]}, paging=False, ignore=())
+    selected = collection.select(query)
+    assert 0 < len(selected) < len(collection)
+    assert status == 200 and body == feat.feature_collection_bytes(collection, selected)
+    assert headers["Content-Type"] == "application/geo+json"
+    zipped = get(
+        app.test_client(),
+        "/downloads/places.geojson?bbox=116,32,118,34",
+        **{"Accept-Encoding": "gzip"},
+    )
+    assert zipped[1]["Content-Encoding"] == "gzip"
+    assert zipped[2] == gzip.compress(body, compresslevel=6, mtime=0)
 
 
 @pytest.mark.parametrize("ext", ["csv", "kml"])

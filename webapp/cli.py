@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
     import waitress  # noqa: PLC0415
 
     from webapp import create_app  # noqa: PLC0415
+    from webapp.errors import ConfigError  # noqa: PLC0415
 
     config = {"DATA_DIR": args.data, "DATABASE_URL": None} if args.data else None
     try:
@@ -30,7 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(exc.report(), file=sys.stderr)
         print("The server did not start: fix the data and try again.", file=sys.stderr)
         return 2
-    except ValueError as exc:  # a setting (WANBEI_RELOAD_INTERVAL, WANBEI_CACHE_DIR...)
+    except ConfigError as exc:  # a setting (WANBEI_RELOAD_INTERVAL, WANBEI_CACHE_DIR...)
         print(exc, file=sys.stderr)
         print("The server did not start: fix the setting and try again.", file=sys.stderr)
         return 2

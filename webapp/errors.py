@@ -14,6 +14,12 @@ log = logging.getLogger(__name__)
 API_PREFIXES = ("/downloads/", "/ogc", "/api/")
 
 
+class ConfigError(ValueError):
+    """A setting of the server (config key or environment variable) with a value it cannot use;
+    the message names the setting and says what it takes. `wanbei-map serve` prints it and
+    stops, without a traceback."""
+
+
 class ApiError(Exception):
     """A client error with a machine-readable code and the parameter at fault."""
 

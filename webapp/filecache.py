@@ -5,16 +5,24 @@ each at 100,000 sites: held in memory, a visitor who downloads them all would gr
 more than 200 MB. They are written once per data version under the cache directory and sent
 from there.
 
-* The directory: config ``CACHE_DIR`` (default ``$WANBEI_CACHE_DIR``); else a private directory
-  made when the app is created and removed when the process that made it exits. Under
-  ``gunicorn --preload`` the master makes it and the workers inherit it, so they share the files.
-* A file is ``<dir>/<version>/<name>``, written to a temporary file in the same directory and
-  then renamed (:func:`os.replace`): a reader sees a whole file or none, two processes building
-  the same file is harmless, and a failed build leaves nothing behind.
+* The directory: config ``CACHE_DIR`` (default ``$WANBEI_CACHE_DIR``), which must not be
+  writable by the group or others; else a private directory ``<tmp>/wanbei-map-<pid>-XXXX``
+  made when the app is created and removed when the process that made it exits (and, after a
+  SIGKILL, by the next start-up, once that pid is dead). Under ``gunicorn --preload`` the master
+  makes it and the workers inherit it, so they share the files.
+* The app keeps its files in a directory of its own in there, :data:`OWNED`, marked by the file
+  :data:`MARKER`: nothing else in the cache directory is ever touched.
+* A file is ``<dir>/wanbei-map-cache/<version>/<name>``, written to a temporary file in the
+  same directory and then renamed (:func:`os.replace`): a reader sees a whole file or none,
+  two processes building the same file is harmless, and a failed build leaves nothing behind.
 * A compressible file of at least :data:`webapp.transfer.GZIP_MIN_BYTES` gets a ``.gz`` beside
   it (the bytes :func:`webapp.transfer.finish_data_response` would send), served to clients that
   accept gzip: the compression is done once per version, on disk, not per response in memory.
-* :func:`forget_other_versions` removes the directories of the other versions (at every reload).
+* :func:`forget_other_versions` removes the directories of other versions (by their names,
+  :func:`version_key`) and stray partial files: at start-up all but the current version, after
+  each reload all but the new and the previous one (:mod:`webapp.ogc`).
+* Files are opened without following symbolic links, so a link planted in a shared directory
+  is never served (the file is built again in its place).
 """
 
 from __future__ import annotations
@@ -23,18 +31,22 @@ import atexit
 import errno
 import logging
 import os
+import re
 import shutil
+import stat
 import tempfile
 import threading
 import weakref
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from flask import Flask, Response, request, send_file
 
+from webapp.errors import ConfigError
 from webapp.transfer import COMPRESSIBLE, GZIP_LEVEL, GZIP_MIN_BYTES
 
 log = logging.getLogger(__name__)
@@ -44,6 +56,14 @@ ENV = "WANBEI_CACHE_DIR"
 EXTENSION = "wanbei.cache_dir"
 _PARTIAL = ".partial-"  # the prefix of the temporary files being written
 _CHUNK = 1024 * 1024
+#: The directory of the app's own in the cache directory, and the file that marks it as such.
+OWNED = "wanbei-map-cache"
+MARKER = ".wanbei-map-cache"
+_MARKER_TEXT = "This directory is wanbei-map's download cache: it removes what it made here.\n"
+#: The name of a version's directory: the data version, the code's hash, the time stamp.
+_VERSION_KEY = re.compile(r"[0-9A-Za-z_.-]+-[0-9a-f]{16}-[0-9]+")
+#: A private default directory: ``wanbei-map-<pid>-`` and tempfile.mkdtemp's random letters.
+_PRIVATE = re.compile(r"wanbei-map-([0-9]+)-[0-9A-Za-z_]+")
 
 
 class BuildError(Exception):
@@ -56,31 +76,122 @@ class BuildError(Exception):
 
 
 def init_app(app: Flask) -> Path:
-    """Make sure the cache directory of ``app`` exists and is writable; return it.
+    """Make sure the cache directory of ``app`` exists and is writable; return the directory
+    the app owns in it (:data:`OWNED`), where the versions' files are.
 
     Raises
     ------
-    ValueError
-        When the configured directory cannot be made or written, naming the setting.
+    webapp.errors.ConfigError
+        When the configured directory cannot be made or written, is writable by the group or
+        others, or holds a :data:`OWNED` directory without the marker; naming the setting.
     """
     configured = app.config.get(SETTING) or os.environ.get(ENV)
     if configured:
         root = Path(configured)
         try:
-            root.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=root, prefix=_PARTIAL)  # noqa: SIM115
+            root.mkdir(mode=0o755, parents=True, exist_ok=True)
+            mode = root.stat().st_mode
+            if mode & 0o022:
+                raise _Refused(
+                    f"it is writable by others (mode {stat.filemode(mode)}), who could plant "
+                    "files in it. Make it writable by the server's user only (chmod go-w)"
+                )
+            owned = owned_directory(root)
+            probe = tempfile.NamedTemporaryFile(dir=owned, prefix=_PARTIAL)  # noqa: SIM115
             probe.close()
+        except _Refused as exc:
+            raise ConfigError(f"{SETTING} ({ENV}) {str(configured)!r} is refused: {exc}.") from None
         except OSError as exc:
-            raise ValueError(
+            raise ConfigError(
                 f"{SETTING} ({ENV}) must be a directory the server can write; "
                 f"{str(configured)!r} is not: {exc.strerror or exc}. Set it to a writable "
                 "directory, or leave it unset for a private temporary one."
             ) from None
     else:
-        root = Path(tempfile.mkdtemp(prefix="wanbei-map-"))
+        remove_dead_private_directories()
+        root = Path(tempfile.mkdtemp(prefix=f"wanbei-map-{os.getpid()}-"))
         atexit.register(_remove_private, root, os.getpid())
-    app.extensions[EXTENSION] = root
-    return root
+        owned = owned_directory(root)
+    app.extensions[EXTENSION] = owned
+    return owned
+
+
+class _Refused(Exception):
+    """A cache directory the app will not use."""
+
+
+def owned_directory(root: Path) -> Path:
+    """The directory the app owns in the cache directory ``root``, made and marked if need be.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The cache directory (it may hold other things: they are never touched).
+
+    Returns
+    -------
+    pathlib.Path
+        ``root / OWNED``, holding the file :data:`MARKER`.
+
+    Raises
+    ------
+    OSError
+        When it cannot be made, or exists and holds other things but no marker (it is refused:
+        not made by this app).
+    """
+    owned = root / OWNED
+    owned.mkdir(mode=0o755, exist_ok=True)
+    marker = owned / MARKER
+    if not marker.is_file():
+        with os.scandir(owned) as entries:
+            used = owned.is_symlink() or any(entries)
+        if used:
+            raise _Refused(
+                f"{owned} exists but has no marker file {MARKER}: it was not made by this app. "
+                "Remove it or choose another directory"
+            )
+        marker.write_text(_MARKER_TEXT, encoding="utf-8")
+    return owned
+
+
+def version_key(data_version: str, code_hash: str, stamp: int) -> str:
+    """The name of the directory of one version's files (what :func:`forget_other_versions`
+    recognises): the data version, the hash of the code (16 hex digits) and a time stamp."""
+    text = f"{data_version}-{code_hash}-{stamp}"
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in text)
+
+
+def remove_dead_private_directories() -> None:
+    """Remove the private cache directories (``wanbei-map-<pid>-XXXX``) of this user in the
+    temporary directory whose process is dead: a SIGKILL or the OOM killer does not run the
+    ``atexit`` handler that removes them. A directory whose pid is alive is never touched."""
+    tmp = Path(tempfile.gettempdir())
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return
+    for entry in entries:
+        found = _PRIVATE.fullmatch(entry.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if not _alive(int(found.group(1))):
+            log.info("removing %s, left by a process that was killed", entry.path)
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, run by another user
+        return True
+    return True
 
 
 def _remove_private(root: Path, owner: int) -> None:
@@ -89,32 +200,70 @@ def _remove_private(root: Path, owner: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def forget_other_versions(root: Path, keep: str) -> None:
-    """Remove every version directory under ``root`` but ``keep`` (and stray partial files).
+def forget_other_versions(owned: Path, keep: Collection[str]) -> None:
+    """Remove the version directories in ``owned`` but those in ``keep``, and partial files.
+
+    Only entries named like a version (:func:`version_key`) or a partial file are removed, and
+    only in a directory holding the :data:`MARKER` file: anything else stays.
 
     Parameters
     ----------
-    root : pathlib.Path
-        The cache directory.
-    keep : str
-        The name of the directory of the version being served.
+    owned : pathlib.Path
+        The directory the app owns in the cache directory (:func:`owned_directory`).
+    keep : collection of str
+        The names of the versions to keep (the one served, and the previous one after a
+        reload: its last requests may still be under way).
     """
+    if not (owned / MARKER).is_file():
+        return
     try:
-        entries = list(os.scandir(root))
+        entries = list(os.scandir(owned))
     except FileNotFoundError:
         return
     for entry in entries:
-        if entry.name == keep:
+        if entry.name in keep:
             continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        elif entry.name.startswith(_PARTIAL):
+        if entry.name.startswith(_PARTIAL):
             Path(entry.path).unlink(missing_ok=True)
+        elif _VERSION_KEY.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
-#: One build at a time in a process: a writer takes seconds of CPU and tens of MB (GDAL's copy of
-#: a layer) at 100,000 sites, so builds queue rather than add up.
-_BUILDING = threading.Lock()
+#: One lock per file being built (by its path): a file is built once in a process (a request
+#: for it waits for the build), while builds of different files may run at once (a writer holds
+#: a chunk of rows, ~+28 MB at 100,000 sites). An entry lives while a request uses it.
+_LOCKS: dict[Path, tuple[threading.Lock, list[int]]] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _building(target: Path) -> Iterator[None]:
+    with _LOCKS_GUARD:
+        lock, users = _LOCKS.setdefault(target, (threading.Lock(), [0]))
+        users[0] += 1
+    try:
+        with lock:
+            yield
+    finally:
+        with _LOCKS_GUARD:
+            users[0] -= 1
+            if not users[0]:
+                del _LOCKS[target]
+
+
+def _forget_locks() -> None:
+    # a forked child has none of its parent's threads: locks they held would never be released
+    global _LOCKS_GUARD
+    _LOCKS.clear()
+    _LOCKS_GUARD = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks)
+
+
+class _Vanished(Exception):
+    """The version's directory went away during a build (another process's cleanup)."""
 
 
 @dataclass(frozen=True)
@@ -136,44 +285,50 @@ class VersionFiles:
 
         ``write`` makes the file at the path it is given (a partial file in this version's
         directory, renamed into place once whole), so no build holds a whole file in memory.
-        Builds run one at a time in a process (a request for a file being built waits for it);
-        a file of a compressible ``media_type`` gets its ``.gz``, compressed from the file in
-        chunks and renamed into place first, so the file's presence means both are there.
+        A file is built once in a process (a request for a file being built waits for it);
+        different files may be built at once. A file of a compressible ``media_type`` gets its
+        ``.gz``, compressed from the file in chunks and renamed into place first, so the file's
+        presence means both are there. When the version's directory is removed during the
+        build (another process's cleanup), whatever the writer raised, it is built once more.
         Raises :class:`BuildError` if ``write`` raises (stage ``"build"``; ``"store"`` for a
         full or unwritable disk) or the file cannot be stored; nothing is left on disk then."""
         target = self.directory / name
-        if target.is_file():
+        if _is_regular(target):
             return target
-        with _BUILDING:
-            if target.is_file():
+        with _building(target):
+            if _is_regular(target):
                 return target
             compress = _compressible(media_type)
             try:
                 try:
                     self._build(target, write, compress)
-                except FileNotFoundError:
-                    # another process's reload removed this version's directory meanwhile
+                except _Vanished:
                     self._build(target, write, compress)
-            except FileNotFoundError:
-                log.exception("storing %s in %s failed", name, self.directory)
+            except _Vanished:
+                log.error(
+                    "storing %s in %s failed: the directory was removed", name, self.directory
+                )
                 raise BuildError(name, "store") from None
         return target
+
+    def _gone(self) -> bool:
+        return not self.directory.is_dir()
 
     def _build(self, target: Path, write: Callable[[Path], None], compress: bool) -> None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = _partial_path(target)
-        except FileNotFoundError:
-            raise
         except OSError:
+            if self._gone():
+                raise _Vanished from None
             log.exception("storing %s in %s failed", target.name, self.directory)
             raise BuildError(target.name, "store") from None
         try:
             try:
                 write(partial)
-            except FileNotFoundError:
-                raise  # the directory went away: built again
             except Exception as exc:
+                if self._gone():
+                    raise _Vanished from None  # built again
                 if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
                     log.exception("storing %s in %s failed", target.name, self.directory)
                     raise BuildError(target.name, "store") from None
@@ -184,13 +339,21 @@ class VersionFiles:
                 if compress and partial.stat().st_size >= GZIP_MIN_BYTES:
                     _write_atomically(gz_path(target), _gzip_file_chunks(partial))
                 os.replace(partial, target)
-            except FileNotFoundError:
-                raise
             except OSError:
+                if self._gone():
+                    raise _Vanished from None
                 log.exception("storing %s in %s failed", target.name, self.directory)
                 raise BuildError(target.name, "store") from None
         finally:
             _unlink_partials(partial)
+
+
+def _is_regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (not a symbolic link to one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 #: A writer's OSError that means the disk, not the writer: answered 503 like a failed store.
@@ -250,23 +413,58 @@ def _write_atomically(target: Path, chunks) -> None:  # noqa: ANN001
         raise
 
 
-def file_response(path: Path, media_type: str) -> Response:
+def file_response(
+    path: Path, media_type: str, rebuild: Callable[[], Path] | None = None
+) -> Response:
     """Send the cached file ``path`` as ``media_type``: its ``.gz`` with ``Content-Encoding:
     gzip`` to a client that accepts gzip when there is one, else the file itself.
 
-    The file is opened here, so a reload that removes it meanwhile does not cut the response
-    short; the WSGI server closes it when the response is sent (with its ``wsgi.file_wrapper``,
-    ``sendfile`` where it can), or else it is closed when the response is collected. The caller
-    sets the validators and ``Content-Disposition``."""
-    compressed = gz_path(path)
-    gzipped = request.accept_encodings["gzip"] > 0 and compressed.is_file()
-    file = open(compressed if gzipped else path, "rb")  # noqa: SIM115 - the response closes it
+    The file is opened here (never through a symbolic link), so a reload that removes it
+    meanwhile does not cut the response short; the WSGI server closes it when the response is
+    sent (with its ``wsgi.file_wrapper``, ``sendfile`` where it can), or else it is closed when
+    the response is collected. When the file is gone before it could be opened (another
+    process's cleanup) or is a link, ``rebuild()`` (e.g. :meth:`VersionFiles.path`) makes it
+    once more. The caller sets the validators and ``Content-Disposition``."""
+    try:
+        file, gzipped = _open_cached(path)
+    except (FileNotFoundError, _Link):
+        if rebuild is None:
+            raise
+        file, gzipped = _open_cached(rebuild())
     try:
         size = os.fstat(file.fileno()).st_size
     except BaseException:
         file.close()
         raise
     return _send(file, size, media_type, gzipped)
+
+
+class _Link(Exception):
+    """A cached file is a symbolic link (planted): not served."""
+
+
+def _open_cached(path: Path) -> tuple[IO[bytes], bool]:
+    compressed = gz_path(path)
+    gzipped = request.accept_encodings["gzip"] > 0 and _is_regular(compressed)
+    try:
+        fd = os.open(compressed if gzipped else path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Link(str(path)) from None
+        if gzipped and isinstance(exc, FileNotFoundError):  # the .gz went: the file itself
+            return _open_cached_plain(path), False
+        raise
+    return os.fdopen(fd, "rb"), gzipped
+
+
+def _open_cached_plain(path: Path) -> IO[bytes]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Link(str(path)) from None
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def _send(file: IO[bytes], size: int, media_type: str, gzipped: bool) -> Response:

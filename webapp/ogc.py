@@ -12,6 +12,7 @@ import functools
 import hashlib
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,29 +95,56 @@ def init_app(app: Flask) -> None:
     transfer.init_app(app)
     cache_dir = filecache.init_app(app)
     state.add_preparer(app, "ogc", functools.partial(prepare, cache_dir=cache_dir))
+    # the files of other versions go now, and after each reload (not before the swap: the old
+    # version is served until then)
+    current = _cache_key(app)
+    filecache.forget_other_versions(cache_dir, {current} if current else set())
+    reloader = app.extensions.get("wanbei.reloader")
+    if reloader is not None:
+        watch_reloads(app, reloader)
+
+
+def _cache_key(app: Flask) -> str | None:
+    """The name of the cache directory of the version ``app`` serves (None before any)."""
+    served_now = app.extensions.get("wanbei")
+    data = served_now.prepared.get("ogc") if served_now is not None else None
+    return data.files.version if isinstance(data, OgcData) else None
+
+
+def watch_reloads(app: Flask, reloader: state.Reloader) -> None:
+    """After each swap of ``reloader``, remove the cached files of every version but the new
+    and the previous one (whose last requests may still be under way)."""
+    app_ref = weakref.ref(app)  # the reloader's thread must not keep the app alive
+    previous = [_cache_key(app)]
+
+    def forget(_version: str) -> None:
+        found = app_ref()
+        new = _cache_key(found) if found is not None else None
+        if found is None or new is None:
+            return
+        keep = {new, *(k for k in previous if k)}
+        filecache.forget_other_versions(found.extensions[filecache.EXTENSION], keep)
+        previous[:] = [new]
+
+    reloader.after_swap.append(forget)
 
 
 def prepare(dataset: Dataset, cache_dir: Path | None = None) -> OgcData:
     """Build what the API serves for ``dataset`` (by :func:`webapp.state.build`, at start-up
     and at every reload before the new data is served).
 
-    The files of other data versions in ``cache_dir`` (default: the current app's) are removed:
-    this runs once per version, when it is about to be served."""
+    Its files go in ``cache_dir`` (default: the current app's); nothing is removed here, while
+    the old version is still served (see :func:`watch_reloads`)."""
     last_modified = max(transfer.data_last_modified(dataset.source), CODE_MODIFIED)
     root = cache_dir if cache_dir is not None else current_app.extensions[filecache.EXTENSION]
     # the files depend on the data, the code and the time stamped in the zip: all in the name
-    key = _safe_name(f"{dataset.version}-{CODE_HASH}-{int(last_modified.timestamp())}")
-    filecache.forget_other_versions(root, key)
+    key = filecache.version_key(dataset.version, CODE_HASH, int(last_modified.timestamp()))
     return OgcData(
         dataset=dataset,
         catalog=feat.catalog_of(dataset),  # shared with the layers' downloads (state.build)
         last_modified=last_modified,
         files=filecache.VersionFiles(root, key),
     )
-
-
-def _safe_name(text: str) -> str:
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in text)
 
 
 def ogc_data() -> OgcData:
@@ -507,25 +535,22 @@ def download_response(layer_id: str, ext: str) -> Response:
                 return response
             else:  # built once per data version, sent from the disk cache
                 name = f"{layer_id}.{ext}"
-                path = _stored(data, name, lambda to: fmt.write(c.spec, c.gdf, to), fmt.media_type)
-                response = filecache.file_response(path, fmt.media_type)
+                response = _file_response(
+                    data, name, lambda to: fmt.write(c.spec, c.gdf, to), fmt.media_type
+                )
                 response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
                 return response
-        elif ext == "geojson":
-            body = feat.feature_collection_bytes(c, c.select(query))
-        else:  # written to an anonymous temporary file, sent from it, deleted when closed
-            out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
-            try:
+        # written to an anonymous temporary file, sent from it, deleted when closed
+        out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
+        try:
+            if ext == "geojson":  # the features' text, a chunk of them at a time
+                feat.write_feature_collection(c, c.select(query), out)
+            else:
                 fmt.write(c.spec, c.subset(c.select(query)), out)
-            except BaseException:
-                out.close()
-                raise
-            response = filecache.temp_file_response(out, fmt.media_type)
-            response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
-            return response
-        response = Response(body, mimetype=fmt.media_type.split(";")[0])
-        if ";" in fmt.media_type:
-            response.headers["Content-Type"] = fmt.media_type
+        except BaseException:
+            out.close()
+            raise
+        response = filecache.temp_file_response(out, fmt.media_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
         return response
 
@@ -543,13 +568,23 @@ def zip_response() -> Response:
         def zipped(to: Path) -> None:
             write_zip(data.dataset, to, data.last_modified)
 
-        response = filecache.file_response(
-            _stored(data, ZIP_NAME, zipped, "application/zip"), "application/zip"
-        )
+        response = _file_response(data, ZIP_NAME, zipped, "application/zip")
         response.headers["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
         return response
 
     return _cached(build)
+
+
+def _file_response(
+    data: OgcData, name: str, write: Callable[[Path], None], media_type: str
+) -> Response:
+    """The cached file ``name`` of ``data``'s version, built if need be (again if another
+    process removed it before it was opened), as a response."""
+    return filecache.file_response(
+        _stored(data, name, write, media_type),
+        media_type,
+        rebuild=lambda: _stored(data, name, write, media_type),
+    )
 
 
 def _stored(data: OgcData, name: str, write: Callable[[Path], None], media_type: str) -> Path:

@@ -25,6 +25,7 @@ from layers.geojson import GeoJsonText, gzip_geojson
 from layers.i18n import DEFAULT_LANG, LANGS, Lang
 from layers.localize import localize_frame
 from layers.registry import REGISTRY
+from webapp.errors import ConfigError
 
 #: Builds one derived cache of a dataset (registered with :func:`add_preparer`).
 Preparer = Callable[[Dataset], object]
@@ -337,7 +338,7 @@ def reload_interval(app: Flask) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ConfigError(
             f"RELOAD_INTERVAL (WANBEI_RELOAD_INTERVAL) must be a number of seconds, got {value!r}"
         ) from None
     return max(seconds, 0.0)

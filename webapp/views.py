@@ -31,7 +31,7 @@ from layers.registry import LAYERS, REGISTRY
 from layers.search import MAX_LIMIT, MAX_QUERY, ServerSearch, prepare_search
 from layers.stats import Derived, derive
 from webapp import ogc, state, transfer
-from webapp.errors import ApiError
+from webapp.errors import ApiError, ConfigError
 from webapp.i18n import LOCALES, request_lang
 from webapp.params import (
     CONTROLS,
@@ -93,7 +93,7 @@ def parse_frame_ancestors(value: str | None) -> str:
     is not a space-separated list of CSP sources (it could add a directive)."""
     value = (value or "").strip() or DEFAULT_FRAME_ANCESTORS
     if any(c in value for c in ";,\r\n"):
-        raise ValueError(
+        raise ConfigError(
             f"WANBEI_FRAME_ANCESTORS must be space-separated CSP sources, e.g. "
             f"\"https://portal.example.gov.cn 'self'\", instead got: {value!r}"
         )
