@@ -156,16 +156,19 @@ def test_nothing_is_held_in_memory(app):
     assert len(data.files.directory.name) > 16  # the data version and the code's hash
 
 
-def _open_files_under(directory: Path) -> list[str]:
+def _open_files() -> list[str]:
+    """What this process's file descriptors point to."""
     found = []
     for fd in os.listdir("/proc/self/fd"):
         try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
         except OSError:
             continue
-        if target.startswith(str(directory)):
-            found.append(target)
     return found
+
+
+def _open_files_under(directory: Path) -> list[str]:
+    return [target for target in _open_files() if target.startswith(str(directory))]
 
 
 def test_responses_left_open_close_their_file(app, cache_dir):
@@ -713,15 +716,8 @@ def _open_temp_files() -> list[str]:
     TemporaryFile is ``<tmpdir>/#<inode> (deleted)``: O_TMPFILE, no name of ours)."""
     import tempfile  # noqa: PLC0415
 
-    found = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith(tempfile.gettempdir() + "/") and target.endswith(" (deleted)"):
-            found.append(target)
-    return found
+    under = tempfile.gettempdir() + "/"
+    return [t for t in _open_files() if t.startswith(under) and t.endswith(" (deleted)")]
 
 
 @pytest.fixture
