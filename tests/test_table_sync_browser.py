@@ -5,6 +5,7 @@ opens and highlights its feature, a click on the map marks its row; a big layer 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import LiveServer
 from webapp import DEFAULT_DATA_DIR, create_app
@@ -45,6 +46,17 @@ CLICKABLE = """([layer, ids]) => {
     }
     return null;
 }"""
+
+
+# What lies at the centre of each of the given features' markers (to explain a failure).
+COVERED = """([layer, ids]) => ids.map(id => {
+    const l = wanbei.featureLayer(layer, id), node = l && l.getElement && l.getElement();
+    if (!node) return [id, "not drawn"];
+    const r = node.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    const what = top ? top.tagName + "." + top.className : null;
+    return [id, Math.round(r.left), Math.round(r.top), what];
+})"""
 
 
 def open_tables(page, base: str, query: str = "") -> None:
@@ -231,8 +243,12 @@ def test_clicking_a_feature_on_the_map_marks_its_row(page, live_server, errors):
     open_tables(page, live_server.url)
     show(page, "pairings")
     parks = page.evaluate(DRAWN, "parks")
-    target = page.evaluate(CLICKABLE, ["parks", parks])
-    assert target, "some park can be clicked"
+    try:  # a park no control, popup or other feature covers (waits out transient ones)
+        target = page.wait_for_function(CLICKABLE, arg=["parks", parks], timeout=10_000)
+        target = target.json_value()
+    except PlaywrightTimeout:
+        target = None
+    assert target, f"no park can be clicked: {page.evaluate(COVERED, ['parks', parks])}"
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function("() => wanbei.tables.layer() === 'parks'")
     settle(page)
