@@ -71,3 +71,43 @@ def test_serve_refuses_a_bad_setting_without_a_traceback(data_copy, variable, va
     assert message in out.stderr
     assert "The server did not start: fix the setting" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_serve_stopped_by_sigterm_exits_cleanly_and_removes_its_cache(data_copy, tmp_path):
+    """A service manager stops the server with SIGTERM: exit status 0, and the private
+    download cache (a directory in the temporary directory) is gone."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANBEI_")}
+    proc = subprocess.Popen(
+        [*EXE, "serve", "--data", str(data_copy), "--port", str(port)],
+        env={**env, "TMPDIR": str(tmp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "the server exited"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/downloads/places.csv") as r:
+                    r.read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        made = [p for p in tmp.iterdir() if p.name.startswith("wanbei-map-")]
+        assert made and any(made[0].rglob("places.csv"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not [p for p in tmp.iterdir() if p.name.startswith("wanbei-map-")]

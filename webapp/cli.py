@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -51,8 +52,15 @@ def _serve(args: argparse.Namespace) -> int:
             threads=args.threads,
             behind_proxy=args.behind_proxy,
         )
+    # SIGTERM (systemd, docker stop) ends the server like Ctrl+C: the exit handlers run, and
+    # remove the private download cache (else it is left until the next start sweeps it)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="wanbei-map")
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _db(args: argparse.Namespace) -> int:
