@@ -136,8 +136,9 @@ def owned_directory(root: Path) -> Path:
     Raises
     ------
     OSError
-        When it cannot be made, or exists and holds other things but no marker (it is refused:
-        not made by this app).
+        When it cannot be made.
+    _Refused
+        When it exists and holds other things but no marker (not made by this app).
     """
     owned = root / OWNED
     owned.mkdir(mode=0o755, exist_ok=True)
