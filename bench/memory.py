@@ -81,6 +81,22 @@ def _get(url: str) -> int:
         return exc.code
 
 
+#: The page's own data, fetched first when a server is warmed up.
+WARM = ("/map.js", "/api/pairs.json", "/api/search.json", "/api/stats.json")
+
+
+def wait_ready(proc: subprocess.Popen, base: str, label: str) -> None:
+    """Wait until the server ``proc`` answers 200 on ``base + "/"``; exit if it stops."""
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server of {label} exited with {proc.returncode}")
+        try:
+            if _get(base + "/") == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+
+
 def _requests(n: int) -> list[str]:
     paths = []
     for i in range(n):
@@ -116,17 +132,10 @@ def serve(data_dir: Path, requests: int) -> dict[str, float]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the server of {data_dir} exited with {proc.returncode}")
-            try:
-                if _get(base + "/") == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
+        wait_ready(proc, base, str(data_dir))
         cold = time.perf_counter() - started
         first = _status(proc.pid)["VmRSS"]
-        warm = ["/map.js", "/api/pairs.json", "/api/search.json", "/api/stats.json"]
+        warm = list(WARM)
         warm += [
             f"/api/layers/{i}.geojson?lang={lang}" for i in LAYERS for lang in ("en", "zh-Hant")
         ]

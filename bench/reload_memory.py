@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from memory import _free_port, _get, _requests  # noqa: E402
+from memory import WARM, _free_port, _get, _requests, wait_ready  # noqa: E402
 from synth import generate  # noqa: E402
 
 from layers.registry import LAYERS  # noqa: E402
@@ -97,17 +97,9 @@ def run(
     )
     try:
         started = time.perf_counter()
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the server exited with {proc.returncode}")
-            try:
-                if _get(base + "/") == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_ready(proc, base, str(data))
         cold = time.perf_counter() - started
-        warm = ["/map.js", "/api/pairs.json", "/api/search.json", "/api/stats.json"]
-        warm += [f"/downloads/{i}.geojson" for i in LAYERS]
+        warm = [*WARM, *(f"/downloads/{i}.geojson" for i in LAYERS)]
         for path in warm + _requests(60):
             assert _get(base + path) == 200, path
         time.sleep(2)  # gunicorn: every worker is up

@@ -320,19 +320,13 @@ class VersionFiles:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = _partial_path(target)
         except OSError:
-            if self._gone():
-                raise _Vanished from None
-            log.exception("storing %s in %s failed", target.name, self.directory)
-            raise BuildError(target.name, "store") from None
+            raise self._store_failed(target) from None
         try:
             try:
                 write(partial)
             except Exception as exc:
-                if self._gone():
-                    raise _Vanished from None  # built again
-                if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
-                    log.exception("storing %s in %s failed", target.name, self.directory)
-                    raise BuildError(target.name, "store") from None
+                if self._gone() or (isinstance(exc, OSError) and exc.errno in _DISK_ERRORS):
+                    raise self._store_failed(target) from None  # _Vanished: built again
                 log.exception("building %s of data version %s failed", target.name, self.version)
                 raise BuildError(target.name, "build") from None
             try:
@@ -341,12 +335,18 @@ class VersionFiles:
                     _write_atomically(gz_path(target), _gzip_file_chunks(partial))
                 os.replace(partial, target)
             except OSError:
-                if self._gone():
-                    raise _Vanished from None
-                log.exception("storing %s in %s failed", target.name, self.directory)
-                raise BuildError(target.name, "store") from None
+                raise self._store_failed(target) from None
         finally:
             _unlink_partials(partial)
+
+    def _store_failed(self, target: Path) -> Exception:
+        """What to raise when writing ``target`` into the cache failed: :class:`_Vanished` if
+        another process removed this version's directory (the caller builds again), else a
+        logged :class:`BuildError` of stage ``"store"``."""
+        if self._gone():
+            return _Vanished()
+        log.exception("storing %s in %s failed", target.name, self.directory)
+        return BuildError(target.name, "store")
 
 
 def _is_regular(path: Path) -> bool:
