@@ -212,7 +212,7 @@ class _Column:
         cache = self._cache
         parsed = None if cache is None else cache.get(cell)
         if parsed is None:
-            parsed = _parse_cell(self.col, cell)
+            parsed = parse_cell(self.col, cell)
             if cache is not None:
                 cache[cell] = parsed
                 held = len(cache)
@@ -233,7 +233,7 @@ class _Column:
         return pd.Series(self._out, dtype=object).values
 
 
-def _parse_cell(col: Column, cell: str) -> tuple[object, str | None]:
+def parse_cell(col: Column, cell: str) -> tuple[object, str | None]:
     """Return (value, error message or None)."""
     if col.allowed and cell not in col.allowed:
         return None, f"{cell!r} is not allowed; use one of: {', '.join(col.allowed)}"

@@ -182,7 +182,7 @@ def test_chinese_sheet(data_copy, gaz):
     rows = csv_rows(data_copy / "projects.csv")
     by_name = {r["name_zh"]: r for r in rows.values()}
     battery = by_name["甬蚌新能源电池项目"]
-    assert battery["id"] == importer._generated_id(
+    assert battery["id"] == importer.generated_id(
         "projects", "P-330200-340300", "甬蚌新能源电池项目"
     )
     assert (battery["host_adcode"], battery["investment_yi"], battery["year"]) == (

@@ -1,0 +1,525 @@
+"""Step 2: the header tables (Chinese and English headers of every layer, values they accept)
+and the mapping of a sheet's header row onto a layer's fields."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from geo.gazetteer import normalise_text
+from geo.importer.normalise import AMOUNT_UNITS, AREA_UNITS, cell_text
+from geo.importer.problems import ImportProblem
+from geo.importer.read import Sheet
+
+ImportLayer = Literal["projects", "parks", "partnerships", "pairings", "places"]
+IMPORT_LAYERS: tuple[str, ...] = ("projects", "parks", "partnerships", "pairings", "places")
+PROGRAMME_PROVINCES = ("310000", "320000", "330000", "340000")
+
+# --- the header table ----------------------------------------------------------------------------
+
+_ID = ("id", "编号", "序列号")
+_NAME_EN = ("name_en", "英文名", "英文名称", "english name", "name (english)")
+_SOURCE = ("source", "来源", "资料来源", "信息来源", "数据来源", "出处")
+_NOTE = ("note", "备注", "说明", "notes", "remarks")
+_UPDATED = ("updated", "更新日期", "更新时间", "last updated")
+_PAIRING = ("pairing_id", "pairing", "结对城市", "结对关系", "结对双方", "结对", "结对县区")
+_LON = ("lon", "经度", "longitude", "lng")
+_LAT = ("lat", "纬度", "latitude")
+_CRS = ("crs", "坐标系", "坐标系统", "坐标类型")
+_PRECISION = ("precision", "位置精度", "定位精度", "精度")
+_CONFIDENCE = ("confidence", "可信度", "来源可信度")
+
+#: Accepted headers of each layer: field → headers. A field is a column of the layer's table, or
+#: an input read into one (``pairing`` → ``pairing_id``, ``host`` → ``host_adcode``,
+#: ``investment`` + ``investment_unit`` → ``investment_yi``, ``crs`` → how lon/lat are read).
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "projects": {
+        "id": (*_ID, "项目编号"),
+        "name_zh": ("name_zh", "项目名称", "名称", "项目", "中文名"),
+        "name_en": _NAME_EN,
+        "pairing": _PAIRING,
+        "park": ("park_id", "park", "所在园区", "所属园区", "园区", "园区名称"),
+        "host": (
+            "host_adcode",
+            "host",
+            "所在地",
+            "项目所在地",
+            "所在县区",
+            "所在县(区)",
+            "落户地",
+            "落地县区",
+            "行政区划代码",
+        ),
+        "lon": _LON,
+        "lat": _LAT,
+        "crs": _CRS,
+        "precision": _PRECISION,
+        "sector": ("sector", "行业", "所属行业", "产业", "产业类别", "行业类别", "industry"),
+        "status": ("status", "状态", "项目状态", "进展", "进展情况", "项目进展"),
+        "year": ("year", "年份", "签约年份", "签约年度", "签约时间", "签约日期", "date signed"),
+        "investment": (
+            "investment_yi",
+            "investment",
+            "投资额",
+            "投资",
+            "总投资",
+            "总投资额",
+            "协议投资",
+            "协议投资额",
+            "计划总投资",
+        ),
+        "investment_unit": ("unit", "单位", "金额单位", "投资单位", "计量单位"),
+        "source": _SOURCE,
+        "note": _NOTE,
+        "updated": _UPDATED,
+    },
+    "parks": {
+        "id": (*_ID, "园区编号"),
+        "name_zh": ("name_zh", "园区名称", "名称", "园区", "中文名"),
+        "name_en": _NAME_EN,
+        "pairing": _PAIRING,
+        "host": (
+            "host_adcode",
+            "host",
+            "所在地",
+            "园区所在地",
+            "所在县区",
+            "所在县(区)",
+            "行政区划代码",
+        ),
+        "lon": _LON,
+        "lat": _LAT,
+        "crs": _CRS,
+        "precision": _PRECISION,
+        "area": ("area_value", "area", "面积", "规划面积", "占地面积"),
+        "area_unit": ("area_unit", "面积单位", "单位"),
+        "date": ("date", "日期", "时间", "签约时间", "揭牌时间", "设立时间"),
+        "date_event": ("date_event", "事件", "日期事件"),
+        "status": ("status", "状态", "园区状态", "进展"),
+        "status_date": ("status_date", "状态日期", "状态时间"),
+        "operating_model": ("operating_model", "运营模式", "合作模式"),
+        "operator": ("operator", "运营主体", "运营公司", "运营单位"),
+        "site_note": ("site_note", "位置", "位置说明", "地址", "选址"),
+        "confidence": _CONFIDENCE,
+        "source": _SOURCE,
+        "note": _NOTE,
+        "updated": _UPDATED,
+    },
+    "partnerships": {
+        "id": _ID,
+        "type": ("type", "类型", "合作类型"),
+        "name_zh": ("name_zh", "名称", "合作名称", "项目名称", "中文名"),
+        "name_en": _NAME_EN,
+        "pairing": _PAIRING,
+        "helping_name": ("helping_name", "帮扶方", "帮扶单位", "帮扶院校", "派出单位"),
+        "helping": ("helping_adcode", "帮扶方所在地", "帮扶地区", "帮扶城市"),
+        "helped_name": ("helped_name", "受帮扶方", "受帮扶单位", "受帮扶院校", "接收单位"),
+        "helped": ("helped_adcode", "受帮扶方所在地", "受帮扶地区", "受帮扶城市"),
+        "year": ("year", "年份", "年度"),
+        "date": ("date", "日期", "开始日期", "开始时间", "时间"),
+        "people": ("people", "人数", "交流人数", "人次"),
+        "precision": _PRECISION,
+        "source": _SOURCE,
+        "note": _NOTE,
+        "updated": _UPDATED,
+    },
+    "pairings": {
+        "id": _ID,
+        "level": ("level", "层级", "级别", "结对层级"),
+        "pair": ("pair", "结对关系", "结对双方", "结对"),
+        "helping": ("helping_adcode", "帮扶方", "帮扶城市", "帮扶地区"),
+        "helping_label": ("helping_label", "帮扶主体", "帮扶单位名称"),
+        "helped": ("helped_adcode", "受帮扶方", "受帮扶城市", "受帮扶地区"),
+        "since": ("since", "起始年份", "结对时间", "开始年份", "起始时间", "年份"),
+        "confidence": _CONFIDENCE,
+        "source": _SOURCE,
+        "note": _NOTE,
+        "updated": _UPDATED,
+    },
+    "places": {
+        "adcode": ("adcode", "行政区划代码", "区划代码", "代码"),
+        "name_zh": ("name_zh", "名称", "地名", "行政区", "行政区名称", "中文名"),
+        "name_en": _NAME_EN,
+        "province_adcode": ("province_adcode", "省级代码", "所属省份代码"),
+        "level": ("level", "级别", "行政级别"),
+        "lon": _LON,
+        "lat": _LAT,
+        "crs": _CRS,
+        "precision": ("precision", "位置精度", "精度"),
+        "source": _SOURCE,
+        "note": _NOTE,
+        "updated": _UPDATED,
+    },
+}
+
+#: How each field's cells are read (rendered into ``docs/import.md``).
+READING: dict[str, str] = {
+    "id": "kept as is (letters, digits, `.`, `_`, `-`); matched against the table",
+    "adcode": "6-digit adcode, or a name (resolved through the gazetteer)",
+    "name_zh": "text; the row's Chinese name (also matches rows that have no id)",
+    "name_en": "text; when missing on a new row: pinyin of the Chinese name",
+    "pairing": "a pair as `宁波—蚌埠` / `宁波市-蚌埠市` (helping first), a pairing id, or one "
+    "partner's name when it names one pairing",
+    "park": "a park id, or a park's Chinese name (full or without 产业园/园区)",
+    "host": "an adcode or a place name: `蚌埠市固镇县`, `固镇县`, `固镇`; within the helped unit",
+    "helping": "an adcode or a place name",
+    "helped": "an adcode or a place name",
+    "pair": "`A—B` (or `A-B`): helping side first; each side a place name or adcode",
+    "lon": "decimal degrees (or `117°18′40″`); read in the row's coordinate system",
+    "lat": "decimal degrees (or `33°19′06″`); read in the row's coordinate system",
+    "crs": "`WGS84`, `GCJ-02` (高德/腾讯), `BD-09` (百度); converted to WGS84",
+    "precision": "`exact`/精确, `approximate`/近似, `unit_seat`/驻地 (places: `seat`/驻地)",
+    "investment": "a number in 亿元; or in the unit of the row (`单位`), of the header "
+    "(`投资额(万元)`) or of the value (`5000万元`, `1.2亿`)",
+    "investment_unit": "`亿元`, `万元` (or `亿`, `万`, `元`)",
+    "area": "a number, or with its unit: `15平方公里`, `300亩`, `20公顷`",
+    "area_unit": "`km2`/平方公里, `mu`/亩, `ha`/公顷",
+    "year": "a year (`2023`, `2023年`) or any date form below (its year is kept)",
+    "since": "a year, or a date (its year is kept)",
+    "date": "`2023年5月`, `2023年5月23日`, `2023-05-23`, `2023.5.23`, `2023/5`, an Excel date → "
+    "`YYYY[-MM[-DD]]`",
+    "status_date": "as `date`",
+    "status": "the schema's value or its Chinese label (已签约, 已落地, 在建, 投产…)",
+    "type": "`college`/院校合作, `hospital`/医院合作, `cadre_exchange`/干部交流, `other`/其他",
+    "level": "pairings: `city`/市级, `county`/县级; places: `prefecture`/地级市, "
+    "`district`/市辖区, `county`/县, `county_city`/县级市 (else from the gazetteer)",
+    "confidence": "`confirmed`/已证实, `secondary`/转载, `unconfirmed`/未证实",
+    "people": "a whole number (`12`, `12人`)",
+    "source": "text; URLs or document titles separated by ` ; `",
+    "updated": "ignored: the import sets it on the rows it adds or changes",
+}
+
+#: Headers that are dropped without a note (besides the layer's own): row numbers, and the
+#: columns the app's downloads derive (names of units and pairs, lengths, counts, the id of a
+#: place), so that a downloaded table imports back as it is.
+IGNORED_HEADERS = (
+    "序号",
+    "no",
+    "no.",
+    "#",
+    "行号",
+    "id",
+    "host_name_zh",
+    "host_name_en",
+    "pairing_name_zh",
+    "pairing_name_en",
+    "helping_name_zh",
+    "helping_name_en",
+    "helped_name_zh",
+    "helped_name_en",
+    "length_km",
+    "parks_count",
+    "projects_named",
+    "projects_count",
+    "investment_yi",
+    "wkt",
+    "geometry",
+)
+
+#: Values accepted for the columns with allowed values, besides the schema's own.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "projects.status": {
+        "签约": "signed",
+        "已签约": "signed",
+        "签约项目": "signed",
+        "落地": "landed",
+        "已落地": "landed",
+        "签约落地": "landed",
+        "已签约落地": "landed",
+        "在建": "under_construction",
+        "开工": "under_construction",
+        "已开工": "under_construction",
+        "新开工": "under_construction",
+        "建设中": "under_construction",
+        "投产": "operating",
+        "已投产": "operating",
+        "竣工投产": "operating",
+        "运营": "operating",
+        "运营中": "operating",
+        "达产": "operating",
+        "未知": "unknown",
+        "不详": "unknown",
+    },
+    "parks.status": {
+        "规划": "planned",
+        "规划中": "planned",
+        "签约": "agreement_signed",
+        "已签约": "agreement_signed",
+        "已签协议": "agreement_signed",
+        "签署协议": "agreement_signed",
+        "批复": "approved",
+        "已批复": "approved",
+        "获批": "approved",
+        "启动": "launched",
+        "已启动": "launched",
+        "挂牌": "licensed",
+        "已挂牌": "licensed",
+        "揭牌": "licensed",
+        "已揭牌": "licensed",
+        "运营": "operating",
+        "运营中": "operating",
+        "未知": "unknown",
+        "不详": "unknown",
+    },
+    "confidence": {
+        "已证实": "confirmed",
+        "证实": "confirmed",
+        "确认": "confirmed",
+        "已确认": "confirmed",
+        "转载": "secondary",
+        "转载来源": "secondary",
+        "二手": "secondary",
+        "未证实": "unconfirmed",
+        "待证实": "unconfirmed",
+        "待核实": "unconfirmed",
+    },
+    "precision": {
+        "精确": "exact",
+        "准确": "exact",
+        "近似": "approximate",
+        "大致": "approximate",
+        "驻地": "unit_seat",
+        "行政区驻地": "unit_seat",
+        "所在地驻地": "unit_seat",
+    },
+    "places.precision": {"驻地": "seat", "行政区驻地": "seat", "近似": "approximate"},
+    "partnerships.type": {
+        "院校合作": "college",
+        "院校": "college",
+        "学院": "college",
+        "医院合作": "hospital",
+        "医院": "hospital",
+        "干部交流": "cadre_exchange",
+        "干部": "cadre_exchange",
+        "挂职": "cadre_exchange",
+        "跟班学习": "cadre_exchange",
+        "其他": "other",
+    },
+    "pairings.level": {
+        "市级": "city",
+        "市": "city",
+        "城市": "city",
+        "县级": "county",
+        "县区级": "county",
+        "县(区)级": "county",
+        "县": "county",
+    },
+    "places.level": {
+        "地级市": "prefecture",
+        "市辖区": "district",
+        "区": "district",
+        "县": "county",
+        "县级市": "county_city",
+    },
+    "area_unit": {
+        "平方公里": "km2",
+        "平方千米": "km2",
+        "km²": "km2",
+        "亩": "mu",
+        "公顷": "ha",
+    },
+}
+
+CRS_ALIASES: dict[str, str] = {
+    "wgs84": "wgs84",
+    "wgs-84": "wgs84",
+    "wgs1984": "wgs84",
+    "gps": "wgs84",
+    "epsg:4326": "wgs84",
+    "4326": "wgs84",
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "gcj": "gcj02",
+    "高德": "gcj02",
+    "amap": "gcj02",
+    "腾讯": "gcj02",
+    "火星坐标": "gcj02",
+    "火星": "gcj02",
+    "国测局": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "bd09ll": "bd09",
+    "百度": "bd09",
+    "baidu": "bd09",
+}
+
+
+_BRACKET = re.compile(r"^(.*?)\s*[(（\[【]\s*(.*?)\s*[)）\]】]\s*$")
+
+# --- the header ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    index: int
+    header: str  # as written
+    label: str  # as shown in the report: header and column letter
+    field: str
+    unit: str | None  # from a bracket: 万元, 亩…
+    crs: str | None  # from a bracket: GCJ-02…
+
+
+def _alias_index(layer: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, headers in HEADERS[layer].items():
+        for h in headers:
+            out.setdefault(header_key(h), name)
+    return out
+
+
+def header_key(header: str) -> str:
+    return normalise_text(header).replace("（", "(").replace("）", ")")
+
+
+def split_header(header: str) -> tuple[str, str | None]:
+    m = _BRACKET.match(unicodedata.normalize("NFKC", header))
+    if m and m.group(1):
+        return m.group(1), m.group(2)
+    return header, None
+
+
+def map_header(
+    sheet: Sheet, layer: str
+) -> tuple[int | None, list[SheetColumn], list[ImportProblem], list[ImportProblem]]:
+    aliases = _alias_index(layer)
+    best: tuple[int, int] | None = None
+    for pos, (_, cells) in enumerate(sheet.rows[:10]):
+        known = sum(
+            1
+            for c in cells
+            if header_key(cell_text(c)) in aliases
+            or header_key(split_header(cell_text(c))[0]) in aliases
+        )
+        if known >= 2:
+            best = (pos, known)
+            break
+    if best is None:
+        accepted = ", ".join(h[1] if len(h) > 1 else h[0] for h in HEADERS[layer].values())
+        return (
+            None,
+            [],
+            [
+                ImportProblem(
+                    sheet.name,
+                    None,
+                    None,
+                    None,
+                    f"no header row for {layer} in the first 10 rows",
+                    f"name the columns, e.g. {accepted} (see docs/import.md)",
+                )
+            ],
+            [],
+        )
+    pos = best[0]
+    number, cells = sheet.rows[pos]
+    columns: list[SheetColumn] = []
+    problems: list[ImportProblem] = []
+    notes: list[ImportProblem] = []
+    seen: dict[str, SheetColumn] = {}
+    for i, raw in enumerate(cells):
+        header = cell_text(raw)
+        if not header:
+            continue
+        label = f"{header} ({column_letter(i)})" if sheet.letters else header
+        key = header_key(header)
+        base, bracket = header, None
+        if key not in aliases:
+            base, bracket = split_header(header)
+            key = header_key(base)
+        if key not in aliases and key in {header_key(h) for h in IGNORED_HEADERS}:
+            continue
+        if key not in aliases:
+            near = difflib.get_close_matches(key, list(aliases), n=1, cutoff=0.6)
+            notes.append(
+                ImportProblem(
+                    sheet.name,
+                    number,
+                    label,
+                    None,
+                    "unknown column, ignored",
+                    f"did you mean {near[0]}?" if near else "",
+                )
+            )
+            continue
+        name = aliases[key]
+        unit, crs = _bracket_meaning(bracket)
+        if key == "investment_yi":
+            unit = "亿元"
+        if bracket and unit is None and crs is None:
+            notes.append(
+                ImportProblem(
+                    sheet.name,
+                    number,
+                    label,
+                    None,
+                    f'the bracket "{bracket}" is not a unit; ignored',
+                )
+            )
+        if name in seen:
+            problems.append(
+                ImportProblem(
+                    sheet.name,
+                    number,
+                    label,
+                    None,
+                    f"gives {name} like column {seen[name].label}; this one is ignored",
+                    "keep one of the two columns",
+                )
+            )
+            continue
+        col = SheetColumn(i, header, label, name, unit, crs)
+        seen[name] = col
+        columns.append(col)
+    return pos, columns, problems, notes
+
+
+def _bracket_meaning(bracket: str | None) -> tuple[str | None, str | None]:
+    if not bracket:
+        return None, None
+    key = normalise_text(bracket)
+    if key in AMOUNT_UNITS:
+        return key, None
+    if key in AREA_UNITS:
+        return AREA_UNITS[key], None
+    if key in CRS_ALIASES:
+        return None, CRS_ALIASES[key]
+    return None, None
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --- docs ----------------------------------------------------------------------------------------
+
+
+def markdown() -> str:
+    """The header tables of every layer as Markdown (the body of ``docs/import.md``)."""
+    out: list[str] = []
+    for layer, fields in HEADERS.items():
+        out.append(f"### `--layer {layer}` → `data/{layer}.csv`\n")
+        out.append("| field | accepted headers | how cells are read |")
+        out.append("|---|---|---|")
+        for name, aliases in fields.items():
+            headers = ", ".join(f"`{a}`" for a in aliases)
+            reading = READING.get(name, "text").replace("|", "\\|")
+            out.append(f"| `{name}` | {headers} | {reading} |")
+        out.append("")
+    out.append("### Values\n")
+    out.append("| column | accepted values → stored value |")
+    out.append("|---|---|")
+    for key, aliases in VALUE_ALIASES.items():
+        pairs = ", ".join(f"{a} → `{v}`" for a, v in aliases.items())
+        out.append(f"| `{key}` | {pairs} |")
+    crs = ", ".join(f"{a} → `{v}`" for a, v in CRS_ALIASES.items())
+    out.append(f"| `crs` | {crs} |")
+    out.append("")
+    return "\n".join(out)
