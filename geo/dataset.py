@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from shapely import Point
 
-from geo import coords
+from geo import coords, plan
 from geo.errors import DataError, Problem
 from geo.links import geodesic_km, geodesic_line, nearest
 from geo.load import read_tables
@@ -258,6 +258,7 @@ def check_rows(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     corridor = tables["corridor"]
     if not (corridor["role"] == "member").any():
         problems.append(Problem("corridor.csv", None, "role", "no row has role 'member'"))
+    problems += plan.check_scopes(tables)
     return problems
 
 

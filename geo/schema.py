@@ -347,6 +347,34 @@ CORRIDOR = Table(
     ),
 )
 
+#: What is known of a plan target (``plan.csv``'s ``status``).
+PLAN_STATUSES = ("done", "partly_done", "in_progress", "not_done", "unknown")
+#: Whom a plan target or a milestone concerns.
+SCOPE_LEVELS = ("province", "pair", "city")
+#: What kind of event a milestone is.
+MILESTONE_KINDS = (
+    "plan_issued",
+    "agreement_signed",
+    "park_unveiled",
+    "park_approved",
+    "construction_started",
+    "company_founded",
+    "office_opened",
+    "cadres_sent",
+    "bus_line_opened",
+    "centre_opened",
+    "fair",
+    "visit",
+)
+_SCOPE_LEVEL = Column(
+    "scope_level",
+    "text",
+    "province: all 皖北 cities of the programme (each one, or each pair); pair: one pair "
+    "(pairing_id); city: one 皖北 city (adcode)",
+    True,
+    allowed=SCOPE_LEVELS,
+)
+
 PLAN = Table(
     "plan",
     "id",
@@ -365,25 +393,78 @@ PLAN = Table(
             True,
             allowed=("at_least", "exactly", "all", "none"),
         ),
-        Column("scope", "text", "who the target concerns, in words", True),
-        _pairing("the pairing concerned; empty when it concerns all", required=False),
+        Column("scope", "text", "who the target concerns, in the plan's words", True),
+        _SCOPE_LEVEL,
+        _pairing("the pairing concerned; required when scope_level is pair", required=False),
+        Column(
+            "adcode",
+            "adcode",
+            "the 皖北 city concerned; required when scope_level is city",
+            references=("places", "adcode"),
+        ),
         Column(
             "status",
             "text",
-            "what is known to be done",
+            "what is known: done; partly_done: part of it is reported done; in_progress: work "
+            "toward it is reported, completion is not; not_done; unknown: the sources do not say",
             True,
-            allowed=("done", "partly_done", "not_done", "unknown"),
+            allowed=PLAN_STATUSES,
         ),
         Column("status_date", "date", "when the status was reported"),
         Column("status_source", "source", "where the status comes from"),
-        Column("status_note", "text", "what the status means in detail"),
+        Column("status_note", "text", "what the status means in detail, in Chinese"),
+        Column("status_note_en", "text", "the same in English"),
+        Column(
+            "confidence",
+            "text",
+            "grade of the status's source (of the target's source while the status is unknown): "
+            + _CONFIDENCE.meaning,
+            True,
+            allowed=CONFIDENCES,
+        ),
         _SOURCE,
+    ),
+)
+
+MILESTONES = Table(
+    "milestones",
+    "id",
+    "Dated events of the programme (plans issued, parks unveiled, companies founded…), shown "
+    "on the plan page and at their year on the map's year slider.",
+    (
+        Column("id", "id", "milestone id", True),
+        Column("date", "date", "when it happened (YYYY, YYYY-MM or YYYY-MM-DD)", True),
+        Column("kind", "text", "what kind of event", True, allowed=MILESTONE_KINDS),
+        _SCOPE_LEVEL,
+        _pairing("the pairing concerned; required when scope_level is pair", required=False),
+        Column(
+            "adcode",
+            "adcode",
+            "the unit where it happened, where the source says",
+            references=("places", "adcode"),
+        ),
+        Column("name_zh", "text", "what happened, in Chinese", True),
+        Column("name_en", "text", "what happened, in English", True),
+        _CONFIDENCE,
+        _SOURCE,
+        _NOTE,
+        Column("note_en", "text", "the note in English"),
     ),
 )
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (PLACES, PAIRINGS, PARKS, PROJECTS, PROJECT_TOTALS, PARTNERSHIPS, CORRIDOR, PLAN)
+    for t in (
+        PLACES,
+        PAIRINGS,
+        PARKS,
+        PROJECTS,
+        PROJECT_TOTALS,
+        PARTNERSHIPS,
+        CORRIDOR,
+        PLAN,
+        MILESTONES,
+    )
 }
 
 #: Properties every feature of ``boundaries.geojson`` carries.

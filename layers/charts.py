@@ -65,6 +65,7 @@ def word(key: str, lang: Lang = DEFAULT_LANG, **values: object) -> str:
 STATUS_COLOURS = {
     "done": "#2e7d32",
     "partly_done": "#9ccc65",
+    "in_progress": "#fdd835",
     "not_done": "#e53935",
     "unknown": "#bdbdbd",
 }

@@ -30,6 +30,7 @@ from layers.romanize import raw_pinyin
 PLAN_STATUS_ZH = {
     "done": "已完成",
     "partly_done": "部分完成",
+    "in_progress": "推进中",
     "not_done": "未完成",
     "unknown": "未知",
 }
@@ -37,6 +38,7 @@ PLAN_STATUS_ZH = {
 PLAN_STATUS_EN = {
     "done": "Done",
     "partly_done": "Partly done",
+    "in_progress": "In progress",
     "not_done": "Not done",
     "unknown": "Unknown",
 }
@@ -46,6 +48,7 @@ PLAN_UNITS_EN = {
     "个": "",
     "对": "pairs",
     "条/对": "per pair",
+    "批": "group(s)",
     "次/对": "per pair",
 }
 
@@ -371,6 +374,7 @@ def _plan_record(r: Any, applies: str) -> dict[str, Any]:
         "status_zh": PLAN_STATUS_ZH.get(r.status, r.status),
         "status_en": PLAN_STATUS_EN.get(r.status, r.status),
         "status_note": _value(r.status_note),
+        "status_note_en": _value(getattr(r, "status_note_en", None)),
         "applies": applies,
     }
 

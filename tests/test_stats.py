@@ -74,10 +74,11 @@ def test_ningbo_bengbu_summary(summaries):
     assert {"340300", "330200", "340323", "340311"} <= set(s["features"]["places"])
     assert set(s["features"]["boundaries"]) >= {"330200", "340300"}
     assert [t["id"] for t in s["plan"] if t["applies"] == "pair"] == [
+        "T2023-college-bengbu",
         "T2023-ftz",
         "T2023-bonded-zone",
     ]
-    assert all(t["applies"] == "all" for t in s["plan"][2:])
+    assert all(t["applies"] == "all" for t in s["plan"][3:])
     assert "安徽日报 2023-02-22 《沪苏浙城市结对帮扶皖北城市明确年度重点任务》" in s["sources"]
     assert len(s["sources"]) == len(set(s["sources"]))
     (south, west), (north, east) = s["bounds"]
