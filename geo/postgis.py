@@ -114,6 +114,7 @@ def ddl(schema: str = SCHEMA) -> list[sql.Composed]:
             "row_number integer NOT NULL, "
             "adcode text PRIMARY KEY CHECK (adcode ~ {adcode}), "
             "name_zh text, "
+            "name_en text, "
             "level text NOT NULL CHECK (level IN ({levels})), "
             "parent_adcode text, "
             "source text, "

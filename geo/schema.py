@@ -467,9 +467,10 @@ TABLES: dict[str, Table] = {
     )
 }
 
-#: Properties every feature of ``boundaries.geojson`` carries.
-BOUNDARY_LEVELS = ("province", "prefecture", "county")
-BOUNDARY_PROPERTIES = ("adcode", "name_zh", "level", "parent_adcode", "source")
+#: Properties every feature of ``boundaries.geojson`` carries. ``neighbour``: a province around
+#: the four, drawn as muted land so that the basemap tells land from sea (drawn first).
+BOUNDARY_LEVELS = ("neighbour", "province", "prefecture", "county")
+BOUNDARY_PROPERTIES = ("adcode", "name_zh", "name_en", "level", "parent_adcode", "source")
 
 
 def markdown() -> str:

@@ -23,6 +23,7 @@ VALUES_EN: dict[str, dict[str, str]] = {
         "district": "District",
         "county_city": "County-level city",
         "province": "Province",
+        "neighbour": "Neighbouring province",
     },
     "precision": {
         "exact": "Exact",

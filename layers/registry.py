@@ -71,6 +71,7 @@ VALUES_ZH: dict[str, dict[str, str]] = {
         "district": "市辖区",
         "county_city": "县级市",
         "province": "省级",
+        "neighbour": "邻省",
     },
     "precision": {
         "exact": "精确",
@@ -115,6 +116,13 @@ REGISTRY: tuple[LayerSpec, ...] = (
             "opacity": 1,
         },
         variants=(
+            Variant(
+                "level",
+                "neighbour",
+                "邻省(陆地)",
+                "Neighbouring province (land)",
+                {"color": "#c4c1b8", "weight": 1, "fillColor": "#e6e3da"},
+            ),
             Variant("level", "province", "省界", "Province", {"color": "#5f5f5f", "weight": 2}),
             Variant(
                 "level", "prefecture", "地级市界", "Prefecture", {"color": "#9a9a9a", "weight": 1}

