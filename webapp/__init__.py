@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import about, errors, i18n, ogc, portal, state, views
+from webapp import about, errors, i18n, ogc, plan, portal, state, views
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(about.bp)
+    app.register_blueprint(plan.bp)
     ogc.init_app(app)
     app.after_request(views.security_headers)
     return app
