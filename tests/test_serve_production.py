@@ -48,7 +48,7 @@ def test_production_server_serves_the_map_and_downloads(tmp_path, client):
             + ["--behind-proxy"],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=env(),
+            env={**env(), "WANBEI_PUBLIC_URL": "https://map.example.org/map/"},
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,10 +60,14 @@ def test_production_server_serves_the_map_and_downloads(tmp_path, client):
         with urllib.request.urlopen(base + "/downloads/pairings.geojson") as download:
             assert download.headers["Content-Type"] == "application/geo+json"
             assert download.read() == client.get("/downloads/pairings.geojson").data
-        # Behind a proxy that mounts the app at /map/, its URLs carry the prefix.
-        request = urllib.request.Request(base + "/", headers={"X-Forwarded-Prefix": "/map"})
+        # Published at .../map/ (WANBEI_PUBLIC_URL), its URLs carry the prefix, whatever
+        # prefix or host a client forges.
+        forged = {"X-Forwarded-Prefix": "//evil.example", "X-Forwarded-Host": "evil.example"}
+        request = urllib.request.Request(base + "/", headers=forged)
         with urllib.request.urlopen(request) as page:
-            assert 'src="/map/static/wanbei.js"' in page.read().decode()
+            html = page.read().decode()
+            assert 'src="/map/static/wanbei.js"' in html
+            assert "evil.example" not in html
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import about, errors, i18n, ogc, plan, portal, state, views
+from webapp import about, errors, i18n, ogc, plan, portal, proxy, state, views
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -15,7 +15,8 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app; raise :class:`geo.errors.DataError` if the data does not validate.
 
-    Configuration: ``DATA_DIR`` (or the environment variable ``WANBEI_DATA_DIR``).
+    Configuration: ``DATA_DIR`` (or the environment variable ``WANBEI_DATA_DIR``);
+    ``PUBLIC_URL`` (``WANBEI_PUBLIC_URL``), where the map is published (:mod:`webapp.proxy`).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    proxy.init_app(app)
     state.init_app(app)
     errors.register(app)
     i18n.init_app(app)

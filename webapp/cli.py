@@ -278,7 +278,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--behind-proxy",
         action="store_true",
-        help="with --production: trust one reverse proxy's X-Forwarded-* headers",
+        help="with --production: trust one reverse proxy's X-Forwarded-For and -Proto",
     )
     serve.set_defaults(func=_serve)
     db = sub.add_parser(

@@ -27,6 +27,7 @@ from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from webapp import filecache, state, transfer
 from webapp.errors import ApiError
+from webapp.proxy import external_url
 from webapp.state import served
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -58,7 +59,8 @@ class OgcData:
     last_modified: dt.datetime
     #: The unfiltered downloads but GeoJSON and the zip: on disk, built once (webapp.filecache)
     files: filecache.VersionFiles
-    openapi: dict[str, bytes] = field(default_factory=dict)  # server URL -> document
+    #: server URL -> document: one (the public URL, or relative), bounded all the same
+    openapi: state.Bounded = field(default_factory=lambda: state.Bounded(2))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -210,7 +212,7 @@ def _cached(build: Callable[[], Response]) -> Response:
 def _url(endpoint: str, fmt: str | None = None, **params: Any) -> str:
     if fmt is not None:
         params["f"] = fmt
-    return url_for(endpoint, _external=True, **params)
+    return external_url(endpoint, **params)
 
 
 def _link(href: str, rel: str, media: str, title: str) -> dict[str, str]:
@@ -251,7 +253,7 @@ def _html(template: str, **context: Any) -> Response:
 def _download_links(collection_id: str) -> list[dict[str, str]]:
     return [
         _link(
-            url_for("map.download", layer_id=collection_id, ext=f.ext, _external=True),
+            external_url("map.download", layer_id=collection_id, ext=f.ext),
             "enclosure",
             f.media_type.split(";")[0],
             f"Download as {f.title}",
@@ -279,9 +281,9 @@ def landing() -> Response:
             _link(_url("ogc.api", "html"), "service-doc", HTML, "The API documentation"),
             _link(_url("ogc.conformance", "json"), "conformance", JSON, "Conformance classes"),
             _link(_url("ogc.collections", "json"), "data", JSON, "The collections"),
-            _link(url_for("map.index", _external=True), "related", HTML, "The map"),
+            _link(external_url("map.index"), "related", HTML, "The map"),
             _link(
-                url_for("map.download_all", _external=True),
+                external_url("map.download_all"),
                 "enclosure",
                 "application/zip",
                 "All data in every format (zip)",
@@ -328,7 +330,7 @@ def api() -> Response:
 
     def build() -> Response:
         data = ogc_data()
-        server = url_for("ogc.landing", _external=True).rstrip("/")
+        server = external_url("ogc.landing").rstrip("/")  # one document per version
         with data.lock:
             if server not in data.openapi:
                 doc = openapi_document(

@@ -16,9 +16,8 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import state
+from webapp import proxy, state
 
 
 class _Gunicorn(BaseApplication):
@@ -49,8 +48,7 @@ def serve(
     """Run ``app`` under gunicorn until it is stopped (SIGTERM or SIGINT: graceful)."""
     application = app
     if behind_proxy:
-        # Trust one proxy's X-Forwarded-For/-Proto/-Host/-Prefix (nginx: see docs/deploy.md).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+        proxy.trust_proxy(app)  # X-Forwarded-For and -Proto of one proxy (docs/deploy.md)
     options = {
         "when_ready": when_ready,
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",

@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +32,43 @@ from webapp.errors import ConfigError
 Preparer = Callable[[Dataset], object]
 
 
+class Bounded(OrderedDict):
+    """A dict of at most ``maxsize`` entries, the least recently used dropped first.
+
+    For caches filled by requests: their keys come from a small set the app controls (endpoint,
+    language, path prefix), and the bound holds even if a request could add a new one."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: object) -> object:
+        with self._lock:
+            value = super().__getitem__(key)
+            self.move_to_end(key)
+            return value
+
+    def get(self, key: object, default: object = None) -> object:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key: object, value: object) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > self.maxsize:
+                self.popitem(last=False)
+
+
+#: Pages kept per data version (endpoints × languages × path prefixes: a handful in use).
+PAGES_KEPT = 24
+#: Rendered maps kept per data version (languages × path prefixes).
+MAPS_KEPT = 6
+
+
 @dataclass
 class Served:
     """The dataset and everything derived from it that requests only read."""
@@ -38,10 +76,12 @@ class Served:
     dataset: Dataset
     #: Each layer's GeoJSON, kept gzipped (the OGC catalog's text: one copy for both).
     geojson: dict[str, GeoJsonText]
-    maps: dict[str, object] = field(default_factory=dict)  # script root -> RenderedMap
+    #: "script root|lang" -> RenderedMap, bounded (:data:`MAPS_KEPT`).
+    maps: Bounded = field(default_factory=lambda: Bounded(MAPS_KEPT))
     #: Rendered pages: (endpoint, script root, locale, ...) -> (body, ETag); filled on first use
-    #: (a page needs a request for its URLs) and dropped with this object at the next reload.
-    pages: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)
+    #: (a page needs a request for its URLs), bounded (:data:`PAGES_KEPT`) and dropped with this
+    #: object at the next reload.
+    pages: Bounded = field(default_factory=lambda: Bounded(PAGES_KEPT))
     #: The derived caches of the preparers, by name (built by :func:`build` before serving).
     prepared: dict[str, object] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

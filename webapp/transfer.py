@@ -54,10 +54,9 @@ def etag_for(version: str, *parts: str) -> str:
 
 
 def request_key(req: Request) -> str:
-    """What a data response depends on besides the data: host, path, query string, Accept."""
-    return "|".join(
-        (req.host, req.script_root, req.path, req.query_string.decode("latin-1"), _accept(req))
-    )
+    """What a data response depends on besides the data: path, query string, Accept (not the
+    host: links are relative or on the configured public URL, see :mod:`webapp.proxy`)."""
+    return "|".join((req.script_root, req.path, req.query_string.decode("latin-1"), _accept(req)))
 
 
 def _accept(req: Request) -> str:

@@ -256,12 +256,13 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
 def _rendered_map(lang: Lang = DEFAULT_LANG):
     data = served()
     key = f"{request.script_root}|{lang}"
-    if key not in data.maps:
+    rendered = data.maps.get(key)
+    if rendered is None:
         m = build_map(
             data.dataset.layers, assets(lang), officials=officials_config(lang), lang=lang
         )
-        data.maps[key] = render_map(m)
-    return data.maps[key]
+        rendered = data.maps[key] = render_map(m)
+    return rendered
 
 
 def _view() -> ViewParams:
