@@ -22,10 +22,12 @@ from geo.errors import DataError, Problem
 from geo.links import geodesic_km, geodesic_line, nearest
 from geo.load import read_tables
 from geo.schema import BOUNDARY_LEVELS, BOUNDARY_PROPERTIES, TABLES
+from geo.spec import SPEC
 
 CRS = "EPSG:4326"
 BOUNDARIES_FILE = "boundaries.geojson"
-LAYER_IDS = ("places", "pairings", "parks", "projects", "partnerships", "corridor", "boundaries")
+#: The layers of a dataset (the spec's), the basemap's last.
+LAYER_IDS = tuple(sorted(SPEC.ids, key=lambda i: SPEC.layer(i).pane == "basemap"))
 
 
 @dataclass(frozen=True)

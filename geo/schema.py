@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geo.spec import SPEC
+
 Kind = Literal["text", "id", "adcode", "int", "float", "year", "date", "lon", "lat", "source"]
 
-PRECISIONS = ("exact", "approximate", "unit_seat")
-CONFIDENCES = ("confirmed", "secondary", "unconfirmed")
+# The allowed values of coded columns are the codes of the spec's vocabularies (geo/spec.toml).
+PRECISIONS = SPEC.codes("precision", "parks")
+CONFIDENCES = SPEC.codes("confidence")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ PLACES = Table(
             "text",
             "prefecture: 地级市; district: 市辖区; county: 县; county_city: 县级市",
             True,
-            allowed=("prefecture", "district", "county", "county_city"),
+            allowed=SPEC.codes("place_level"),
         ),
         Column("lon", "lon", "seat longitude, WGS84", True, unit="degree"),
         Column("lat", "lat", "seat latitude, WGS84", True, unit="degree"),
@@ -116,7 +119,7 @@ PLACES = Table(
             "text",
             "seat: the unit's seat point; approximate: a point inside the unit, seat unknown",
             True,
-            allowed=("seat", "approximate"),
+            allowed=SPEC.codes("precision", "places"),
         ),
         _SOURCE,
         _NOTE,
@@ -135,7 +138,7 @@ PAIRINGS = Table(
             "text",
             "city: one of the 8 city pairs; county: a county-level pair",
             True,
-            allowed=("city", "county"),
+            allowed=SPEC.codes("pairing_level"),
         ),
         Column(
             "helping_adcode", "adcode", "the helping unit", True, references=("places", "adcode")
@@ -180,7 +183,7 @@ PARKS = Table(
         _LAT,
         _PRECISION,
         Column("area_value", "float", "area, as the source gives it (approximate)"),
-        Column("area_unit", "text", "unit of area_value", allowed=("km2", "mu", "ha")),
+        Column("area_unit", "text", "unit of area_value", allowed=SPEC.codes("area_unit")),
         Column("date", "date", "date of the event in date_event (YYYY, YYYY-MM or YYYY-MM-DD)"),
         Column("date_event", "text", "what happened on date (launched, signed, approved…)"),
         Column(
@@ -188,15 +191,7 @@ PARKS = Table(
             "text",
             "latest known status",
             True,
-            allowed=(
-                "planned",
-                "agreement_signed",
-                "approved",
-                "launched",
-                "licensed",
-                "operating",
-                "unknown",
-            ),
+            allowed=SPEC.codes("status", "parks"),
         ),
         Column("status_date", "date", "when the status was reported (YYYY[-MM[-DD]])"),
         Column("operating_model", "text", "operating model where known"),
@@ -240,7 +235,7 @@ PROJECTS = Table(
             "text",
             "latest known status",
             True,
-            allowed=("signed", "landed", "under_construction", "operating", "unknown"),
+            allowed=SPEC.codes("status", "projects"),
         ),
         Column("year", "year", "year signed", unit="year"),
         Column(
@@ -270,7 +265,7 @@ PROJECT_TOTALS = Table(
             "investment_kind",
             "text",
             "agreed: 协议投资; actual: 实际到位",
-            allowed=("agreed", "actual"),
+            allowed=SPEC.codes("investment_kind"),
         ),
         _SOURCE,
         _NOTE,
@@ -288,7 +283,7 @@ PARTNERSHIPS = Table(
             "text",
             "kind of partnership",
             True,
-            allowed=("college", "hospital", "cadre_exchange", "other"),
+            allowed=SPEC.codes("partnership_type"),
         ),
         Column("name_zh", "text", "Chinese name", True),
         Column("name_en", "text", "English name (a translation)", True),
@@ -318,7 +313,7 @@ PARTNERSHIPS = Table(
             "unit_seat: the institutions' sites are not in the data; the link joins the "
             "units' seats",
             True,
-            allowed=("unit_seat",),
+            allowed=SPEC.codes("precision", "partnerships"),
         ),
         _SOURCE,
         _NOTE,
@@ -337,7 +332,7 @@ CORRIDOR = Table(
             "text",
             "member: a corridor member; linked: the corridor radiates to it",
             True,
-            allowed=("member", "linked"),
+            allowed=SPEC.codes("corridor_role"),
         ),
         Column("since", "year", "year of the link", unit="year"),
         _CONFIDENCE,
@@ -348,24 +343,11 @@ CORRIDOR = Table(
 )
 
 #: What is known of a plan target (``plan.csv``'s ``status``).
-PLAN_STATUSES = ("done", "partly_done", "in_progress", "not_done", "unknown")
+PLAN_STATUSES = SPEC.codes("plan_status")
 #: Whom a plan target or a milestone concerns.
-SCOPE_LEVELS = ("province", "pair", "city")
+SCOPE_LEVELS = SPEC.codes("scope_level")
 #: What kind of event a milestone is.
-MILESTONE_KINDS = (
-    "plan_issued",
-    "agreement_signed",
-    "park_unveiled",
-    "park_approved",
-    "construction_started",
-    "company_founded",
-    "office_opened",
-    "cadres_sent",
-    "bus_line_opened",
-    "centre_opened",
-    "fair",
-    "visit",
-)
+MILESTONE_KINDS = SPEC.codes("milestone_kind")
 _SCOPE_LEVEL = Column(
     "scope_level",
     "text",
@@ -391,7 +373,7 @@ PLAN = Table(
             "text",
             "how value is meant",
             True,
-            allowed=("at_least", "exactly", "all", "none"),
+            allowed=SPEC.codes("comparator"),
         ),
         Column("scope", "text", "who the target concerns, in the plan's words", True),
         _SCOPE_LEVEL,
@@ -408,7 +390,7 @@ PLAN = Table(
             "what is known: done; partly_done: part of it is reported done; in_progress: work "
             "toward it is reported, completion is not; not_done; unknown: the sources do not say",
             True,
-            allowed=PLAN_STATUSES,
+            allowed=SPEC.codes("plan_status"),
         ),
         Column("status_date", "date", "when the status was reported"),
         Column("status_source", "source", "where the status comes from"),
@@ -469,7 +451,7 @@ TABLES: dict[str, Table] = {
 
 #: Properties every feature of ``boundaries.geojson`` carries. ``neighbour``: a province around
 #: the four, drawn as muted land so that the basemap tells land from sea (drawn first).
-BOUNDARY_LEVELS = ("neighbour", "province", "prefecture", "county")
+BOUNDARY_LEVELS = SPEC.codes("boundary_level")
 BOUNDARY_PROPERTIES = ("adcode", "name_zh", "name_en", "level", "parent_adcode", "source")
 
 

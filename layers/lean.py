@@ -45,12 +45,6 @@ from layers.registry import REGISTRY, LayerSpec
 LEAN_ABOVE = 2000
 #: The ``type`` member of a lean payload.
 LEAN_TYPE = "wanbei.lean"
-#: Properties the officials' tools filter on (``officials.js``: the pair, sector and status
-#: filters), carried when the layer has them, besides the variant and timeline properties.
-#: ``sector`` is localized as in the layer's GeoJSON for the map: the filter's value is the
-#: canonical sector and a feature passes when it carries that sector's label in the page's
-#: language (``sectors`` of the page's config, from ``webapp.params.view_values``).
-FILTER_PROPERTIES = ("pairing_id", "sector", "status")
 #: Properties shown beside the map (the pair column of ``tables.js``), carried when the layer
 #: has them, besides the tooltip property (shown on hover).
 SHOWN_PROPERTIES = ("pairing_name_zh",)
@@ -70,11 +64,14 @@ def lean_properties(spec: LayerSpec, columns: Iterable[str]) -> tuple[str, ...]:
     -------
     tuple of str
         The variant properties (styles), the timeline properties (the year slider),
-        :data:`FILTER_PROPERTIES`, the tooltip property (shown on hover) and
+        its ``filters`` (what the officials' tools filter on: ``officials.js``'s pair, sector and
+        status filters; ``sector`` is localized as in the layer's GeoJSON for the map, and a
+        feature passes when it carries the filter's label in the page's language), the tooltip
+        property (shown on hover) and
         :data:`SHOWN_PROPERTIES`, in that order, each once, those the layer has.
     """
     have = set(columns)
-    wanted = [v.prop for v in spec.variants] + list(spec.timeline) + list(FILTER_PROPERTIES)
+    wanted = [v.prop for v in spec.variants] + list(spec.timeline) + list(spec.filters)
     wanted += [spec.tooltip, *SHOWN_PROPERTIES]
     return tuple(dict.fromkeys(p for p in wanted if p in have and p != "id"))
 
@@ -310,7 +307,6 @@ def prepare_lean(dataset: Dataset, registry: tuple[LayerSpec, ...] = REGISTRY) -
 
 
 __all__ = [
-    "FILTER_PROPERTIES",
     "SHOWN_PROPERTIES",
     "LEAN_ABOVE",
     "LEAN_TYPE",

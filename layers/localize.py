@@ -1,7 +1,7 @@
 """The map's layers in a language: localized layer configs, legend and feature properties.
 
-The registry's labels are Simplified Chinese (``*_zh``) and English (``*_en``); the data's names
-come as ``X_zh`` with an ``X_en`` sibling. Traditional Chinese is always converted from the
+The spec's labels and words are Simplified Chinese (``*_zh``) and English (``*_en``); the data's
+names come as ``X_zh`` with an ``X_en`` sibling. Traditional Chinese is always converted from the
 Simplified text by OpenCC (:func:`layers.i18n.to_traditional`). The downloads stay canonical:
 only the map asks for localized layer data.
 """
@@ -12,51 +12,8 @@ from typing import Any
 
 import geopandas as gpd
 
+from geo.spec import SPEC
 from layers.i18n import Lang, text, to_traditional
-
-#: English for the coded values of :data:`layers.registry.VALUES_ZH`.
-VALUES_EN: dict[str, dict[str, str]] = {
-    "level": {
-        "city": "City pair",
-        "county": "County pair",
-        "prefecture": "Prefecture-level city",
-        "district": "District",
-        "county_city": "County-level city",
-        "province": "Province",
-        "neighbour": "Neighbouring province",
-    },
-    "precision": {
-        "exact": "Exact",
-        "approximate": "Approximate",
-        "unit_seat": "Unknown, shown at the seat of its division",
-        "seat": "Seat of the division",
-    },
-    "confidence": {
-        "confirmed": "Confirmed",
-        "secondary": "Secondary source",
-        "unconfirmed": "Unconfirmed",
-    },
-    "status": {
-        "planned": "Planned",
-        "agreement_signed": "Agreement signed",
-        "approved": "Approved",
-        "launched": "Launched",
-        "licensed": "Licensed",
-        "operating": "Operating",
-        "unknown": "Unknown",
-        "signed": "Signed",
-        "landed": "Signed and landed",
-        "under_construction": "Under construction",
-    },
-    "type": {
-        "college": "College partnership",
-        "hospital": "Hospital partnership",
-        "cadre_exchange": "Cadre exchange",
-        "other": "Other",
-    },
-    "kind": {"member": "Corridor member", "link": "Outreach link"},
-    "area_unit": {"km2": "km²", "mu": "mu", "ha": "ha"},
-}
 
 #: The interface words of the map's layers that are not in the registry.
 WORDS = {"legend": ("图例", "Legend"), "unknown": ("未知", "unknown")}
@@ -77,13 +34,17 @@ def _label(zh: str, en: str, lang: Lang) -> str:
     return text(zh, en, lang) or ""
 
 
-def _values(values_zh: dict[str, dict[str, str]], lang: Lang) -> dict[str, dict[str, str]]:
-    if lang == "en":
-        return {
-            k: {c: VALUES_EN.get(k, {}).get(c, v) for c, v in m.items()}
-            for k, m in values_zh.items()
-        }
-    return {k: {c: _label(v, "", lang) for c, v in m.items()} for k, m in values_zh.items()}
+def _values(popup: list[dict[str, Any]], lang: Lang) -> dict[str, dict[str, str]]:
+    """``{property: {code: word}}`` of the coded fields, from the spec's vocabularies."""
+    out = {}
+    for f in popup:
+        if f.get("vocabulary"):
+            vocabulary = SPEC.vocabulary(f["vocabulary"])
+            en = vocabulary.labels("en")
+            out[f["name"]] = {
+                c: _label(zh, en[c], lang) for c, zh in vocabulary.labels("zh").items()
+            }
+    return out
 
 
 def localize_layer_config(cfg: dict[str, Any], lang: Lang) -> dict[str, Any]:
@@ -117,7 +78,7 @@ def localize_layer_config(cfg: dict[str, Any], lang: Lang) -> dict[str, Any]:
     out["variants"] = [
         dict(v, title_zh=_label(v["title_zh"], v["title_en"], lang)) for v in cfg["variants"]
     ]
-    out["values"] = _values(cfg["values"], lang)
+    out["values"] = _values(cfg["popup"], lang)
     return out
 
 
@@ -155,4 +116,4 @@ def localize_frame(gdf: gpd.GeoDataFrame, lang: Lang) -> gpd.GeoDataFrame:
     return out
 
 
-__all__ = ["VALUES_EN", "localize_frame", "localize_layer_config", "word"]
+__all__ = ["localize_frame", "localize_layer_config", "word"]

@@ -21,7 +21,7 @@ from folium.template import Template
 
 from layers.i18n import DEFAULT_LANG, Lang, text
 from layers.localize import localize_layer_config, word
-from layers.registry import REGISTRY, VALUES_ZH, LayerSpec
+from layers.registry import REGISTRY, LayerSpec, values
 
 # The view that shows the whole network, used before the layers arrive (lat/lon order).
 DEFAULT_BOUNDS = ((29.0, 114.8), (34.7, 122.2))
@@ -239,8 +239,7 @@ def layer_config(spec: LayerSpec, url: str, lang: Lang = DEFAULT_LANG) -> dict:
     """The JSON config ``wanbei.loadLayer`` reads for one layer, its labels in ``lang``."""
     cfg = asdict(spec)
     cfg["url"] = url
-    used = {f.name for f in spec.popup} | {v.prop for v in spec.variants}
-    cfg["values"] = {k: v for k, v in VALUES_ZH.items() if k in used}
+    cfg["values"] = values(spec, "zh")
     return localize_layer_config(cfg, lang)
 
 

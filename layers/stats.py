@@ -18,45 +18,18 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.dataset import Dataset, within
+from geo.spec import SPEC
 from layers.charts import statistics_charts
 from layers.geojson import dumps
 from layers.i18n import DEFAULT_LANG, LANGS, Lang, text, to_traditional
 from layers.lean import lean_layers
-from layers.localize import VALUES_EN
-from layers.registry import VALUES_ZH
 from layers.romanize import raw_pinyin
-
-#: What the plan's ``status`` column means, in Chinese.
-PLAN_STATUS_ZH = {
-    "done": "已完成",
-    "partly_done": "部分完成",
-    "in_progress": "推进中",
-    "not_done": "未完成",
-    "unknown": "未知",
-}
-#: ... and in English.
-PLAN_STATUS_EN = {
-    "done": "Done",
-    "partly_done": "Partly done",
-    "in_progress": "In progress",
-    "not_done": "Not done",
-    "unknown": "Unknown",
-}
-#: The plan's units in English (the measure word 个 needs none).
-PLAN_UNITS_EN = {
-    "家": "enterprises",
-    "个": "",
-    "对": "pairs",
-    "条/对": "per pair",
-    "批": "group(s)",
-    "次/对": "per pair",
-}
 
 #: How many named projects a pair summary lists when the projects layer is drawn lean.
 NAMED_MAX = 50
 
-#: The layers the search index covers, in the order results are ranked.
-SEARCH_LAYERS = ("pairings", "places", "parks", "projects", "partnerships")
+#: The layers the search index covers, in the order results are ranked (``search`` in the spec).
+SEARCH_LAYERS = SPEC.ids_with("search")
 
 
 _SEP = " ; "
@@ -121,8 +94,12 @@ def _provinces_en(names_zh: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _en(labels: dict[str, str], code: Any) -> Any:
-    return labels.get(code, code)
+def _words(vocabulary: str, code: Any, key: str) -> dict[str, Any]:
+    """``{key_zh, key_en}``: the Chinese and English words of ``code`` in ``vocabulary``."""
+    return {
+        f"{key}_zh": SPEC.word(vocabulary, code, "zh"),
+        f"{key}_en": SPEC.word(vocabulary, code, "en"),
+    }
 
 
 # --- pairs ---------------------------------------------------------------------------------------
@@ -304,11 +281,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
                 ),
             },
             "partnerships": [
-                {
-                    **r,
-                    "type_zh": VALUES_ZH["type"].get(r["type"], r["type"]),
-                    "type_en": _en(VALUES_EN["type"], r["type"]),
-                }
+                {**r, **_words("partnership_type", r["type"], "type")}
                 for r in _records(
                     partnerships, ["id", "name_zh", "name_en", "type", "year", "date", "people"]
                 )
@@ -354,10 +327,7 @@ def _pair_en(helping: Any, helped: Any) -> str | None:
 
 def _status(code: Any) -> dict[str, Any]:
     """The Chinese and English labels of a park's or project's status code."""
-    return {
-        "status_zh": VALUES_ZH["status"].get(code, code),
-        "status_en": _en(VALUES_EN["status"], code),
-    }
+    return _words("status", code, "status")
 
 
 def _plan_record(r: Any, applies: str) -> dict[str, Any]:
@@ -368,11 +338,10 @@ def _plan_record(r: Any, applies: str) -> dict[str, Any]:
         "target_en": r.target_en,
         "value": _value(r.value),
         "unit": _value(r.unit),
-        "unit_en": PLAN_UNITS_EN.get(_value(r.unit), _value(r.unit)),
+        "unit_en": SPEC.word("plan_unit", _value(r.unit), "en"),
         "scope": _value(r.scope),
         "status": r.status,
-        "status_zh": PLAN_STATUS_ZH.get(r.status, r.status),
-        "status_en": PLAN_STATUS_EN.get(r.status, r.status),
+        **_words("plan_status", r.status, "status"),
         "status_note": _value(r.status_note),
         "status_note_en": _value(getattr(r, "status_note_en", None)),
         "applies": applies,
@@ -577,15 +546,23 @@ def search_texts(
     ]
 
 
+#: What a search result says of the feature it names: the property (and its vocabulary).
+_CONTEXT = {
+    "parks": ("pairing_name", None),
+    "projects": ("pairing_name", None),
+    "pairings": ("level", "pairing_level"),
+    "places": ("level", "place_level"),
+    "partnerships": ("type", "partnership_type"),
+}
+
+
 def _context(layer_id: str, r: Any, english: bool = False) -> str | None:
-    values = VALUES_EN if english else VALUES_ZH
-    if layer_id in ("parks", "projects"):
-        return _value(r.pairing_name_en if english else r.pairing_name_zh)
-    if layer_id in ("pairings", "places"):
-        return values["level"].get(r.level, r.level)
-    if layer_id == "partnerships":
-        return values["type"].get(r.type, r.type)
-    return None
+    prop, vocabulary = _CONTEXT.get(layer_id, (None, None))
+    if prop is None:
+        return None
+    if vocabulary is None:
+        return _value(getattr(r, f"{prop}_en" if english else f"{prop}_zh"))
+    return SPEC.word(vocabulary, getattr(r, prop), "en" if english else "zh")
 
 
 # --- statistics ----------------------------------------------------------------------------------
@@ -630,7 +607,7 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
         for r in city.itertuples()
     ]
     counts = parks["status"].value_counts()
-    order = [s for s in VALUES_ZH["status"] if s in counts.index]
+    order = [s for s in SPEC.codes("status") if s in counts.index]
     parks_by_status = [{"status": s, **_status(s), "count": int(counts[s])} for s in order]
     plan = dataset.tables["plan"]
     year = plan[plan["year"] == plan_year]
@@ -639,13 +616,8 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
     ]
     by_status = year["status"].value_counts()
     known = [
-        {
-            "status": s,
-            "status_zh": label,
-            "status_en": PLAN_STATUS_EN[s],
-            "count": int(by_status.get(s, 0)),
-        }
-        for s, label in PLAN_STATUS_ZH.items()
+        {"status": s, **_words("plan_status", s, "status"), "count": int(by_status.get(s, 0))}
+        for s in SPEC.codes("plan_status")
     ]
     return {
         "version": dataset.version,

@@ -1,4 +1,4 @@
-"""Layers as accessible tables (the ``/table`` page): the registry's popup fields, in a language."""
+"""Layers as accessible tables (the ``/table`` page): the spec's popup fields, in a language."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geo.spec import SPEC, Field, LayerSpec
 from layers.i18n import Lang, text
-from layers.registry import VALUES_ZH, Field, LayerSpec
 
-TABLE_LAYERS = ("pairings", "parks", "projects")
+#: The layers shown as tables (those with ``table`` columns in the spec).
+TABLE_LAYERS = SPEC.ids_with("table")
 _URL = re.compile(r"^https?://\S+$")
-
-# English names of the coded values; the Chinese ones are in the registry.
-_VALUES_EN = {
-    "unit_seat": "unknown site, at the unit's seat",
-    "county": "county-level",
-    "city": "city-level",
-}
 _UNKNOWN_EN = "unknown"
 
 
@@ -57,10 +51,10 @@ def value_text(field: Field, value: object, lang: Lang) -> Cell:
     if field.kind == "source":
         parts = tuple((p.strip(), bool(_URL.match(p.strip()))) for p in str(value).split(" ; "))
         return Cell(str(value), parts)
-    coded = VALUES_ZH.get(field.name, {})
-    if isinstance(value, str) and value in coded:
-        en = _VALUES_EN.get(value, value.replace("_", " "))
-        return Cell(text(coded[value], en, lang) or value)
+    if field.vocabulary and isinstance(value, str):
+        words = SPEC.vocabulary(field.vocabulary).words
+        if value in words:
+            return Cell(text(words[value].zh, words[value].en, lang) or value)
     if isinstance(value, float):
         return Cell(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}")
     if isinstance(value, str) and lang == "zh-Hant":

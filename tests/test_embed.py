@@ -7,10 +7,11 @@ import json
 
 import pytest
 
+from geo.spec import SPEC
 from layers.i18n import to_traditional
-from layers.localize import VALUES_EN, localize_frame, localize_layer_config
+from layers.localize import localize_frame, localize_layer_config
 from layers.map import layer_config, legend_config
-from layers.registry import LAYERS, VALUES_ZH
+from layers.registry import LAYERS
 from webapp import create_app
 from webapp.params import OVERLAYS
 
@@ -173,14 +174,16 @@ def test_layer_config_and_legend_localized():
     hant = layer_config(spec, "/x", "zh-Hant")
     assert hant["title_zh"] == to_traditional(spec.title_zh)
     assert hant["values"]["status"] == {
-        k: to_traditional(v) for k, v in VALUES_ZH["status"].items()
+        k: to_traditional(v) for k, v in SPEC.vocabulary("status").labels("zh").items()
     }
     assert legend_config(lang="en")["title"] == "Legend"
     assert legend_config(lang="zh-Hant")["title"] == "圖例"
 
 
 def test_every_coded_value_has_english():
-    assert {k: set(v) for k, v in VALUES_EN.items()} == {k: set(v) for k, v in VALUES_ZH.items()}
+    for vocabulary in SPEC.vocabularies.values():
+        for word in vocabulary.words.values():
+            assert word.zh and (word.en or vocabulary.open), (vocabulary.name, word)
 
 
 def test_localize_frame_leaves_ids_and_codes(app):
@@ -278,7 +281,7 @@ def test_view_values_come_from_the_data(app):
     assert sectors and sectors | {to_traditional(s) for s in sectors} | {NO_SECTOR} == set(
         values.sectors
     )
-    assert set(VALUES_ZH["status"]) <= set(values.statuses)
+    assert set(SPEC.codes("status")) <= set(values.statuses)
     for layer_id in ("parks", "projects"):
         assert set(dataset.layers[layer_id]["status"].dropna()) <= set(values.statuses)
 

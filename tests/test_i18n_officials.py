@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from layers import charts, stats
-from layers.localize import VALUES_EN
+from geo.spec import SPEC
+from layers import charts
 
 NINGBO_BENGBU = "P-330200-340300"
 #: Han characters (CJK ideographs); CJK punctuation is not Han and is checked apart in English.
@@ -45,13 +45,15 @@ def test_pairs_in_english_have_english_labels(client):
     assert ningbo["helping"]["name_zh"] == "Ningbo" and ningbo["helped"]["name_zh"] == "Bengbu"
     assert ningbo["helping"]["province_zh"] == "Zhejiang"
     assert {p["name_zh"] for p in body["provinces"]} == {"Shanghai", "Jiangsu", "Zhejiang"}
-    statuses = set(VALUES_EN["status"].values())
+    statuses = set(SPEC.vocabulary("status").labels("en").values())
     assert ningbo["parks"] and all(p["status_zh"] in statuses for p in ningbo["parks"])
     assert {c["helping_name_zh"] for c in ningbo["county_pairs"]} == {
         "Zhenhai District",
         "Haishu District",
     }
-    assert set(stats.PLAN_STATUS_EN.values()) >= {t["status_zh"] for t in ningbo["plan"]}
+    assert set(SPEC.vocabulary("plan_status").labels("en").values()) >= {
+        t["status_zh"] for t in ningbo["plan"]
+    }
     # every label of every pair is English (the data gives English for all of them)
     for pair in body["pairs"]:
         labels = [pair["label_zh"], pair["helping"]["name_zh"], pair["helped"]["name_zh"]]

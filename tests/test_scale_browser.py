@@ -14,10 +14,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geo.spec import SPEC
 from layers.i18n import to_traditional
 from layers.lean import LEAN_ABOVE, LEAN_TYPE, lean_layers, lean_payload
-from layers.localize import VALUES_EN
-from layers.registry import LAYERS, VALUES_ZH
+from layers.registry import LAYERS
 from layers.stats import NAMED_MAX
 from tests.conftest import LiveServer
 from tests.helpers import static_server
@@ -607,9 +607,9 @@ def test_big_layer_popups_are_in_the_page_language(page, big_server, big_client,
     assert rows[labels[0]] == localized["name_zh"]
     assert rows[labels[1]] == localized["pairing_name_zh"]
     if lang == "en":
-        assert rows["Status"] == VALUES_EN["status"][canonical["status"]]
+        assert rows["Status"] == SPEC.word("status", canonical["status"], "en")
     else:
-        assert rows[labels[2]] == to_traditional(VALUES_ZH["status"][canonical["status"]])
+        assert rows[labels[2]] == to_traditional(SPEC.word("status", canonical["status"], "zh"))
     assert canonical["name_zh"] not in p.locator(".leaflet-popup-content").inner_text()
     item = f"/api/layers/projects/items/{fid}.json?lang={lang}"
     assert any(item in u for u in requests)

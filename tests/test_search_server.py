@@ -21,9 +21,8 @@ import numpy as np
 import pytest
 
 from geo.dataset import CsvStore
+from geo.spec import SPEC
 from layers.i18n import LANGS
-from layers.localize import VALUES_EN
-from layers.registry import VALUES_ZH
 from layers.romanize import PINYIN_FIXES
 from layers.search import LayerSearch, prepare_search
 from layers.stats import SEARCH_LAYERS, localize, normalize, search_entries
@@ -101,9 +100,10 @@ def former_entries(dataset, layer_id):
         if layer_id in ("parks", "projects"):
             context = (_plain(r.pairing_name_zh), _plain(r.pairing_name_en))
         elif layer_id in ("pairings", "places"):
-            context = tuple(v["level"].get(r.level, r.level) for v in (VALUES_ZH, VALUES_EN))
+            level = "pairing_level" if layer_id == "pairings" else "place_level"
+            context = tuple(SPEC.word(level, r.level, lang) for lang in ("zh", "en"))
         else:
-            context = tuple(v["type"].get(r.type, r.type) for v in (VALUES_ZH, VALUES_EN))
+            context = tuple(SPEC.word("partnership_type", r.type, lang) for lang in ("zh", "en"))
         full, initials = former_pinyin(name_zh)
         out.append(
             {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo.dataset import load_dataset
 from geo.errors import DataError
+from geo.spec import SPEC
 
 
 def _default_data_dir() -> str:
@@ -333,7 +334,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--layer",
         required=True,
-        choices=("projects", "parks", "partnerships", "pairings", "places"),
+        choices=SPEC.ids_with("importable"),
         help="the table the rows go into",
     )
     imp.add_argument(

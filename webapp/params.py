@@ -24,7 +24,7 @@ import pandas as pd
 from geo.dataset import Dataset
 from layers.i18n import LANGS, Lang
 from layers.localize import localize_frame
-from layers.registry import REGISTRY, VALUES_ZH
+from layers.registry import REGISTRY, SPEC
 from webapp.errors import ApiError
 
 #: The overlay layers ``layers=`` may name (the boundaries are the offline basemap).
@@ -87,7 +87,7 @@ def view_values(dataset: Dataset) -> ViewValues:
     pairs = tuple(city["id"])
     provinces = tuple(sorted({str(a)[:2] + "0000" for a in city["helping_adcode"]}))
     canonical: set[str] = set()
-    statuses = set(VALUES_ZH.get("status", {}))
+    statuses = set(SPEC.codes("status"))
     for layer_id in OVERLAYS:
         frame = dataset.layers[layer_id]
         if "sector" in frame.columns:

@@ -1,0 +1,83 @@
+"""The one spec (geo/spec.toml): checked at import, read by every consumer, one word per thing."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from geo import schema
+from geo.dataset import LAYER_IDS
+from geo.spec import SPEC, SPEC_FILE, SpecError, build
+from layers.registry import REGISTRY
+from layers.stats import SEARCH_LAYERS
+from layers.tables import TABLE_LAYERS, value_text
+
+
+def _raw() -> dict:
+    with SPEC_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def test_the_consumers_read_the_spec():
+    assert REGISTRY is SPEC.layers
+    assert set(LAYER_IDS) == set(SPEC.ids) and LAYER_IDS[-1] == "boundaries"
+    assert TABLE_LAYERS == ("pairings", "parks", "projects")
+    assert SEARCH_LAYERS == ("pairings", "places", "parks", "projects", "partnerships")
+    assert schema.PARKS.column("status").allowed == SPEC.codes("status", "parks")
+    assert "licensed" in schema.PARKS.column("status").allowed
+    assert "licensed" not in schema.PROJECTS.column("status").allowed
+    assert schema.PLAN.column("status").allowed == SPEC.codes("plan_status")
+    assert schema.PLACES.column("precision").allowed == ("seat", "approximate")
+
+
+def test_every_coded_column_is_a_vocabulary():
+    """A column with allowed words (other than province codes) takes them from the spec."""
+    codes = {c for v in SPEC.vocabularies.values() for c in v.words}
+    for table in schema.TABLES.values():
+        for column in table.columns:
+            if column.allowed and column.name != "province_adcode":
+                assert set(column.allowed) <= codes, (table.name, column.name)
+
+
+def test_one_word_per_thing_in_every_place():
+    """The table page and the popups show the spec's word ('Licensed', never 'licensed')."""
+    parks = SPEC.layer("parks")
+    status = parks.field("status")
+    assert value_text(status, "licensed", "en").text == "Licensed"
+    assert value_text(status, "licensed", "zh-Hans").text == "已挂牌"
+    place_level = SPEC.layer("places").field("level")
+    # a county is a county, not a "county pair"
+    assert value_text(place_level, "county", "en").text == "County"
+    pair_level = SPEC.layer("pairings").field("level")
+    assert value_text(pair_level, "county", "en").text == "County pair"
+
+
+def test_a_bad_spec_lists_every_problem():
+    raw = _raw()
+    raw["vocabularies"]["status"]["words"]["new"] = {"zh": "新"}  # no English
+    raw["layers"][1]["geometry"] = "blob"
+    raw["layers"][2]["popup"].append({"name": "x", "zh": "x", "en": "x", "vocabulary": "nope"})
+    raw["layers"].append(dict(raw["layers"][0]))  # an id given twice
+    with pytest.raises(SpecError) as err:
+        build(raw, "spec.toml")
+    text = str(err.value)
+    for expected in (
+        "vocabularies.status.words.new: no English word",
+        "geometry must be one of",
+        "unknown vocabulary 'nope'",
+        "ids given twice: ['boundaries']",
+    ):
+        assert expected in text
+
+
+def test_the_spec_is_plain_json_for_the_browser():
+    import json
+
+    body = json.loads(json.dumps(SPEC.as_json(), ensure_ascii=False))
+    assert body["vocabularies"]["status"]["words"]["licensed"] == {
+        "zh": "已挂牌",
+        "en": "Licensed",
+        "tables": ["parks"],
+    }
+    assert [layer["id"] for layer in body["layers"]] == list(SPEC.ids)
