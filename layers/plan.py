@@ -3,7 +3,7 @@
 Everything here reads a :class:`geo.dataset.Dataset` and returns plain rows of text (no HTML):
 the targets (filtered by year, pair, scope level and status), each 皖北 city's share of targets
 done (:func:`geo.plan.city_progress`), and the dated milestones. The words of the plan's coded
-values (status, scope level, kind of event) are here, in Simplified Chinese and English;
+values (status, scope level, kind of event) are the spec's (``geo/spec.toml``);
 Traditional Chinese is converted by OpenCC as everywhere else.
 """
 
@@ -18,60 +18,17 @@ import pandas as pd
 from geo.dataset import Dataset
 from geo.plan import PROGRESS_CLASSES, city_progress
 from geo.schema import MILESTONE_KINDS, PLAN_STATUSES, SCOPE_LEVELS
+from geo.spec import SPEC
 from layers.i18n import Lang, text
-from layers.stats import PLAN_STATUS_EN, PLAN_STATUS_ZH, PLAN_UNITS_EN
 
-SCOPE_ZH = {"province": "皖北各市", "pair": "结对", "city": "城市"}
-SCOPE_EN = {"province": "All northern Anhui cities", "pair": "Pair", "city": "City"}
-KIND_ZH = {
-    "plan_issued": "计划印发",
-    "agreement_signed": "签订协议",
-    "park_unveiled": "园区揭牌",
-    "park_approved": "园区获批",
-    "construction_started": "开工",
-    "company_founded": "公司设立",
-    "office_opened": "机构设立",
-    "cadres_sent": "干部选派",
-    "bus_line_opened": "公交开通",
-    "centre_opened": "中心揭牌",
-    "fair": "展销会",
-    "visit": "考察",
-}
-KIND_EN = {
-    "plan_issued": "Plan issued",
-    "agreement_signed": "Agreement signed",
-    "park_unveiled": "Park unveiled",
-    "park_approved": "Park approved",
-    "construction_started": "Construction started",
-    "company_founded": "Company founded",
-    "office_opened": "Office opened",
-    "cadres_sent": "Cadres sent",
-    "bus_line_opened": "Bus line opened",
-    "centre_opened": "Centre opened",
-    "fair": "Fair",
-    "visit": "Visit",
-}
-CONFIDENCE_ZH = {"confirmed": "已证实", "secondary": "转载来源", "unconfirmed": "未证实"}
-CONFIDENCE_EN = {
-    "confirmed": "Confirmed",
-    "secondary": "Secondary source",
-    "unconfirmed": "Unconfirmed",
-}
-#: The map's colouring of a city by its share of targets done (class → label, colour).
-PROGRESS_ZH = {
-    "unknown": "未知(无任务报告进展)",
-    "none": "0%",
-    "some": "低于50%",
-    "most": "50%及以上",
-    "all": "100%",
-}
-PROGRESS_EN = {
-    "unknown": "Unknown (no target's status reported)",
-    "none": "0 %",
-    "some": "under 50 %",
-    "most": "50 % or more",
-    "all": "100 %",
-}
+# The words of the coded values are the spec's (geo/spec.toml).
+SCOPE_ZH, SCOPE_EN = (SPEC.vocabulary("scope_level").labels(x) for x in ("zh", "en"))
+KIND_ZH, KIND_EN = (SPEC.vocabulary("milestone_kind").labels(x) for x in ("zh", "en"))
+CONFIDENCE_ZH, CONFIDENCE_EN = (SPEC.vocabulary("confidence").labels(x) for x in ("zh", "en"))
+#: The map's colouring of a city by its share of targets done (class → label).
+PROGRESS_ZH, PROGRESS_EN = (SPEC.vocabulary("plan_progress").labels(x) for x in ("zh", "en"))
+PLAN_STATUS_ZH, PLAN_STATUS_EN = (SPEC.vocabulary("plan_status").labels(x) for x in ("zh", "en"))
+PLAN_UNITS_EN = SPEC.vocabulary("plan_unit").labels("en")
 _COMPARATOR_ZH = {"at_least": "不少于 ", "exactly": "", "all": "全部", "none": ""}
 _COMPARATOR_EN = {"at_least": "at least ", "exactly": "", "all": "all", "none": ""}
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from geo.gazetteer import normalise_text
-from geo.spec import SPEC
 from geo.importer.normalise import AMOUNT_UNITS, AREA_UNITS, cell_text
 from geo.importer.problems import ImportProblem
 from geo.importer.read import Sheet
+from geo.spec import SPEC
 
 ImportLayer = Literal["projects", "parks", "partnerships", "pairings", "places"]
 IMPORT_LAYERS: tuple[str, ...] = SPEC.ids_with("importable")
