@@ -1,7 +1,8 @@
 """The download formats of a layer: GeoJSON, CSV, GeoPackage and KML, and a zip of everything.
 
 * GeoJSON: RFC 7946 (:mod:`layers.geojson`).
-* CSV: UTF-8 with a byte-order mark (so Excel reads the Chinese), CRLF line ends, a header row.
+* CSV: UTF-8 with a byte-order mark (so Excel reads the Chinese), CRLF line ends, a header row;
+  a text cell a spreadsheet would run as a formula gets a leading apostrophe (:func:`neutralise`).
   Point layers end with ``lon`` and ``lat`` columns (WGS84 degrees, from the geometry); other
   layers end with a ``wkt`` column (the geometry as WKT, WGS84 longitude/latitude).
 * GeoPackage: one table per layer, EPSG:4326, written by GDAL through pyogrio.
@@ -131,6 +132,20 @@ def to_csv_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
     return FORMATS["csv"].to_bytes(spec, gdf)
 
 
+#: What a spreadsheet would run as a formula begins with (OWASP's rule on CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: a leading apostrophe before a text that
+    begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (shown as text then);
+    numbers such as ``-2.5`` are left as they are."""
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _cell(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -141,7 +156,7 @@ def _cell(value: Any) -> str:
         return text[:-2] if text.endswith(".0") else text
     if isinstance(value, np.integer):
         return str(int(value))
-    return str(value)
+    return neutralise(str(value))
 
 
 def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], target: Target) -> None:
@@ -465,6 +480,8 @@ The data behind the map of the 沪苏浙–皖北 city-pairing programme, data v
 
 - `layers/<id>.geojson`: RFC 7946 GeoJSON (WGS84 longitude/latitude, 6 decimals).
 - `layers/<id>.csv`: CSV, UTF-8 with a byte-order mark (Excel shows the Chinese), one header row.
+  A text that begins with `=`, `+`, `-`, `@`, a tab or a carriage return starts with an added
+  `'` (so a spreadsheet shows it rather than running it as a formula); numbers are unchanged.
   Point layers end with `lon` and `lat` columns (WGS84 degrees); the other layers end with a
   `wkt` column holding the geometry as WKT (WGS84 longitude/latitude).
 - `layers/<id>.kml`: KML for Google Earth and similar; each placemark's name is the feature's
