@@ -64,14 +64,18 @@ DEFAULT_FRAME_ANCESTORS = "*"
 #: the layers), then the modules that extend it (see the header of each file).
 CLIENT_MODULES = (
     "wanbei.js",
+    "lean.js",
     "coords.js",
     "basemaps.js",
     "furniture.js",
+    "summary.js",
+    "search.js",
     "officials.js",
     "export.js",
     "permalink.js",
     "embed.js",
     "tables.js",
+    "layout.js",
 )
 
 

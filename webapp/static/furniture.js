@@ -172,8 +172,11 @@
       cursor(map);
       state.minimap = minimap(map);
     },
-    home: function () {
-      state.map.fitBounds(state.bounds);
+    // the whole network, inside the part of the map no control covers
+    home: function (options) {
+      var pad = wanbei.freeArea ? wanbei.freeArea(state.map) : { topLeft: [0, 0], bottomRight: [0, 0] };
+      state.map.fitBounds(state.bounds, Object.assign({ paddingTopLeft: pad.topLeft,
+        paddingBottomRight: pad.bottomRight }, options || {}));
     },
     toggleFullscreen: function () {
       if (document.fullscreenElement) return document.exitFullscreen();

@@ -39,8 +39,6 @@
     focus: null,
     filter: { pair: ALL, province: ALL, sector: ALL, status: ALL, from: 2021, to: 2030 },
     years: [2021, 2030],
-    search: [],
-    remote: [], // layers searched on the server (/api/search): too big for the index
     lean: {}, // layers drawn lean: a feature's pair comes from its pairing_id
     sectors: {}, // canonical sector -> as the features in the page's language carry it
     sectorAliases: {}, // an old link's form of a sector -> the canonical sector
@@ -54,12 +52,10 @@
   // may not: then focus, filters and search work from code and the URL, without controls).
   function hasPanel() { return !!$("wb-panel"); }
 
-  function getJSON(url) {
-    return fetch(wanbei.url(url), { headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-      return r.json();
-    });
-  }
+  var getJSON = wanbei.getJSON;
+
+  // "a(b)" in the page's language
+  function paren(a, b) { return wanbei.t("{a}({b})", { a: a, b: b }); }
 
   // --- feature facts ----------------------------------------------------------------------------
 
@@ -189,15 +185,32 @@
     else container.removeAttribute("data-focus");
     if (hasPanel()) {
       $("wb-pair-select").value = pair ? pair.id : ALL;
-      renderSummary(pair);
+      wanbei.summary.render(pair, summaryTools);
     }
     if (pair && options.fly !== false && pair.bounds) {
-      state.map.flyToBounds(pair.bounds, { padding: [60, 60], maxZoom: 9, duration: 0.6 });
+      fitPair(pair, true);
     }
     writeURL();
     wanbei.emit("wanbei:focus", { pair: pair ? pair.id : null });
     return true;
   }
+
+  // Fit the map to a pair's two ends inside the part of the map no control covers
+  // (wanbei.freeArea: the legend, layer list and tools are measured where they are).
+  function fitPair(pair, fly) {
+    if (!pair || !pair.bounds) return;
+    var pad = wanbei.freeArea ? wanbei.freeArea(state.map) : { topLeft: [60, 60], bottomRight: [60, 60] };
+    var options = { paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight, maxZoom: 9 };
+    if (fly) state.map.flyToBounds(pair.bounds, Object.assign({ duration: 0.6 }, options));
+    else state.map.fitBounds(pair.bounds, options);
+  }
+
+  var summaryTools = {
+    focus: function (id) { return focus(id); },
+    fit: function (pair) { fitPair(pair, true); },
+    setFilter: function (changes) { return setFilter(changes); },
+    pick: function (layer, id) { return pick(layer, id); },
+  };
 
   function pairForClick(layer, feature) {
     var props = feature.properties || {};
@@ -206,172 +219,6 @@
     return pairs.length ? pairs[0] : null;
   }
 
-  function item(text, onClick) {
-    var li = el("li");
-    if (onClick) {
-      var b = el("button", "wb-link", text);
-      b.type = "button";
-      b.addEventListener("click", onClick);
-      li.appendChild(b);
-    } else {
-      li.textContent = text;
-    }
-    return li;
-  }
-
-  function section(box, title, count) {
-    box.appendChild(el("h4", null, count === undefined ? title : paren(title, count)));
-  }
-
-  function list(box, rows) {
-    var ul = el("ul", "wb-list");
-    rows.forEach(function (r) { ul.appendChild(r); });
-    box.appendChild(ul);
-    return ul;
-  }
-
-  // "a(b)" in the page's language
-  function paren(a, b) { return wanbei.t("{a}({b})", { a: a, b: b }); }
-
-  function yi(v) {
-    return v === null || v === undefined ? null
-      : wanbei.t("{n} 亿元", { n: v.toLocaleString("zh-CN") });
-  }
-
-  function unknown(text) { return el("span", "wb-unknown", text || wanbei.t("未知")); }
-
-  function renderSummary(pair) {
-    var box = $("wb-pair-summary");
-    box.replaceChildren();
-    box.hidden = !pair;
-    if (!pair) return;
-    var head = el("div", "wb-summary-head");
-    head.appendChild(el("h3", null, pair.helping.name_zh + " → " + pair.helped.name_zh));
-    var close = el("button", "wb-close", "×");
-    close.type = "button";
-    close.title = wanbei.t("取消聚焦");
-    close.setAttribute("aria-label", wanbei.t("取消聚焦"));
-    close.addEventListener("click", function () { focus(null); });
-    head.appendChild(close);
-    box.appendChild(head);
-
-    var dl = el("dl", "wb-facts");
-    function fact(term, value) {
-      dl.appendChild(el("dt", null, term));
-      var dd = el("dd");
-      if (value === null || value === undefined || value === "") dd.appendChild(unknown());
-      else if (value instanceof Node) dd.appendChild(value);
-      else dd.textContent = String(value);
-      dl.appendChild(dd);
-    }
-    var sideText = function (s) { return s.province_zh ? paren(s.name_zh, s.province_zh) : s.name_zh; };
-    fact(wanbei.t("帮扶方"), sideText(pair.helping));
-    fact(wanbei.t("受帮扶方"), sideText(pair.helped));
-    fact(wanbei.t("结对起始"), pair.since ? wanbei.t("{n} 年", { n: pair.since }) : null);
-    fact(wanbei.t("直线距离"), pair.length_km !== null ? wanbei.t("{n} 公里", { n: pair.length_km }) : null);
-    var pr = pair.projects;
-    fact(wanbei.t("合作项目"), pr.count !== null ? wanbei.t("{n} 个(资料报告合计)", { n: pr.count }) : null);
-    fact(wanbei.t("协议投资"), yi(pr.investment_yi));
-    box.appendChild(dl);
-
-    var tools = el("div", "wb-summary-tools");
-    var zoom = el("button", null, wanbei.t("缩放至此结对"));
-    zoom.type = "button";
-    zoom.addEventListener("click", function () {
-      if (pair.bounds) state.map.flyToBounds(pair.bounds, { padding: [60, 60], maxZoom: 9 });
-    });
-    var only = el("button", null, wanbei.t("只显示此结对"));
-    only.type = "button";
-    only.addEventListener("click", function () { setFilter({ pair: pair.id }); });
-    tools.appendChild(zoom);
-    tools.appendChild(only);
-    box.appendChild(tools);
-
-    section(box, wanbei.t("县(区)级结对"), pair.county_pairs.length);
-    if (pair.county_pairs.length) {
-      list(box, pair.county_pairs.map(function (c) {
-        return item(c.helping_name_zh + " → " + c.helped_name_zh, function () {
-          wanbei.openFeature("pairings", c.id);
-        });
-      }));
-    } else {
-      box.appendChild(el("p", "wb-unknown", wanbei.t("资料未列出")));
-    }
-
-    section(box, wanbei.t("共建园区"), pair.parks.length);
-    list(box, pair.parks.map(function (p) {
-      return item(p.name_zh + " · " + p.status_zh, function () { pick("parks", p.id); });
-    }));
-
-    section(box, wanbei.t("合作项目"));
-    var p1 = el("p");
-    var words = function (text) { p1.appendChild(document.createTextNode(text)); };
-    words(wanbei.t("资料报告") + " ");
-    p1.appendChild(pr.count !== null ? document.createTextNode(wanbei.t("{n} 个", { n: pr.count })) : unknown());
-    words(wanbei.t(",协议投资") + " ");
-    p1.appendChild(pr.investment_yi !== null ? document.createTextNode(yi(pr.investment_yi)) : unknown());
-    words(wanbei.t(";资料点名 {n} 个", { n: pr.named_count }));
-    if (pr.named_count && pr.named.every(function (n) { return n.investment_yi === null; })) {
-      words(wanbei.t("(单个项目投资额未公布)"));
-    }
-    box.appendChild(p1);
-    pr.totals.forEach(function (t) {
-      var years = wanbei.t("{n} 年", { n: t.year_from === t.year_to ? t.year_from
-        : t.year_from + "–" + t.year_to });
-      box.appendChild(el("p", "wb-small", wanbei.t("{years}:{n} 个项目", { years: years, n: t.projects_count }) +
-        (t.investment_yi !== null ? wanbei.t(",协议投资") + " " + yi(t.investment_yi) : "")));
-    });
-    if (pr.named.length) {
-      list(box, pr.named.map(function (n) {
-        return item(n.name_zh + (n.year ? " · " + n.year : "") + " · " + n.status_zh, function () {
-          pick("projects", n.id);
-        });
-      }));
-    }
-
-    section(box, wanbei.t("院校合作与干部交流"), pair.partnerships.length);
-    if (pair.partnerships.length) {
-      list(box, pair.partnerships.map(function (p) {
-        return item(p.name_zh + " · " + p.type_zh + (p.year ? " · " + p.year : ""), function () {
-          pick("partnerships", p.id);
-        });
-      }));
-    }
-
-    var own = pair.plan.filter(function (t) { return t.applies === "pair"; });
-    var common = pair.plan.filter(function (t) { return t.applies === "all"; });
-    section(box, wanbei.t("年度任务"), own.length + common.length);
-    if (own.length) {
-      list(box, own.map(function (t) { return planItem(t); }));
-    } else {
-      box.appendChild(el("p", "wb-small", wanbei.t("无专门针对此结对的任务")));
-    }
-    if (common.length) {
-      var det = el("details");
-      det.appendChild(el("summary", null, paren(wanbei.t("适用于全部结对的任务"), common.length)));
-      var ul = el("ul", "wb-list");
-      common.forEach(function (t) { ul.appendChild(planItem(t)); });
-      det.appendChild(ul);
-      box.appendChild(det);
-    }
-
-    section(box, wanbei.t("来源"), pair.sources.length);
-    var src = el("ol", "wb-sources");
-    pair.sources.forEach(function (s) {
-      var li = el("li");
-      li.appendChild(wanbei.sourceNode(s));
-      src.appendChild(li);
-    });
-    box.appendChild(src);
-  }
-
-  function planItem(t) {
-    var li = el("li");
-    li.appendChild(document.createTextNode(t.year + " " + t.target_zh + " "));
-    li.appendChild(el("span", "wb-plan wb-plan-" + t.status, t.status_zh));
-    if (t.status_note) li.title = t.status_note;
-    return li;
-  }
 
   // --- filters ----------------------------------------------------------------------------------
 
@@ -585,63 +432,6 @@
     }, wanbei.officials.playInterval);
   }
 
-  // --- search -----------------------------------------------------------------------------------
-
-  // The same rule as layers.stats.normalize on the server.
-  function normalize(text) {
-    return String(text).toLowerCase().replace(/[\s'’‘·•\-–—_()()/,,.。:;;]+/g, "");
-  }
-
-  function search(query, limit) {
-    return hitsOf(query).slice(0, limit || 12).map(function (h) { return h.entry; });
-  }
-
-  // The best matches in the index and, for the layers it leaves to the server, /api/search:
-  // a promise of the entries, best first (the server scores by the same rule).
-  function searchAll(query, limit) {
-    limit = limit || 12;
-    var local = hitsOf(query), raw = String(query || "").trim();
-    if (!state.remote.length || !normalize(raw)) {
-      return Promise.resolve(local.slice(0, limit).map(function (h) { return h.entry; }));
-    }
-    var params = new URLSearchParams({ q: raw, limit: String(limit) });
-    state.remote.forEach(function (layer) { params.append("layer", layer); });
-    var url = state.cfg.search_api_url;
-    url += (url.indexOf("?") >= 0 ? "&" : "?") + params.toString();
-    return getJSON(url).then(function (data) {
-      var hits = local.concat(data.entries.map(function (e, i) {
-        return { entry: e, score: e.score, order: state.search.length + i };
-      }));
-      hits.sort(byRank);
-      return hits.slice(0, limit).map(function (h) { return h.entry; });
-    });
-  }
-
-  function byRank(a, b) {
-    return a.score - b.score || a.entry.name_zh.length - b.entry.name_zh.length ||
-      a.order - b.order;
-  }
-
-  function hitsOf(query) {
-    var raw = String(query || "").trim(), q = normalize(raw);
-    if (!q) return [];
-    var ascii = /^[a-z0-9]+$/.test(q);
-    var hits = [];
-    state.search.forEach(function (e, i) {
-      var score = null;
-      var at = e.name_zh.indexOf(raw), atHans = e.hans ? e.hans.indexOf(raw) : -1;
-      if (at === 0 || atHans === 0) score = 0;
-      else if (at > 0 || atHans > 0) score = 1;
-      else if (ascii && (e.pinyin.indexOf(q) === 0 || e.en.indexOf(q) === 0)) score = 2;
-      else if (ascii && q.length >= 2 && e.initials.indexOf(q) === 0) score = 2;
-      else if (ascii && (e.pinyin.indexOf(q) > 0 || e.en.indexOf(q) > 0)) score = 3;
-      if (score !== null) hits.push({ entry: e, score: score, order: i });
-    });
-    // best match first; among equals the shorter name (the place before the pairs named after it)
-    hits.sort(byRank);
-    return hits;
-  }
-
   function pick(layerId, featureId) {
     var entry = wanbei.entries[layerId];
     if (!entry || !entry.data) return false;
@@ -657,86 +447,6 @@
     return wanbei.openFeature(layerId, featureId);
   }
 
-  function initSearch() {
-    var input = $("wb-search"), box = $("wb-search-results");
-    if (!input || !box) return;
-    var results = [], active = -1;
-    var layerTitle = function (id) {
-      return wanbei.entries[id] ? wanbei.entries[id].cfg.title_zh : id;
-    };
-    function close() {
-      box.hidden = true;
-      box.replaceChildren();
-      input.setAttribute("aria-expanded", "false");
-      input.removeAttribute("aria-activedescendant");
-      active = -1;
-    }
-    function choose(i) {
-      var e = results[i];
-      if (!e) return;
-      close();
-      input.value = e.name_zh;
-      pick(e.layer, e.id);
-    }
-    function mark(i) {
-      active = i;
-      box.querySelectorAll("[role=option]").forEach(function (li, j) {
-        li.setAttribute("aria-selected", j === i ? "true" : "false");
-      });
-      if (i >= 0) input.setAttribute("aria-activedescendant", "wb-sr-" + i);
-    }
-    var asked = 0;
-    function show() {
-      var query = input.value, ticket = ++asked;
-      render(search(query));
-      if (!state.remote.length || !query.trim()) return;
-      searchAll(query).then(function (found) {
-        if (ticket === asked) render(found);
-      }).catch(function (err) { wanbei.notify("搜索失败: " + err.message, "search"); });
-    }
-    function render(found) {
-      results = found;
-      box.replaceChildren();
-      if (!input.value.trim()) return close();
-      if (!results.length) {
-        box.appendChild(el("li", "wb-search-empty", wanbei.t("无匹配结果")));
-      }
-      results.forEach(function (e, i) {
-        var li = el("li", "wb-search-hit");
-        li.id = "wb-sr-" + i;
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        li.setAttribute("data-layer", e.layer);
-        li.setAttribute("data-id", e.id);
-        li.appendChild(el("span", "wb-hit-name", e.name_zh));
-        // the English name under the Chinese one (in English the name is already English)
-        if (e.name_en && e.name_en !== e.name_zh) li.appendChild(el("span", "wb-hit-en", e.name_en));
-        li.appendChild(el("span", "wb-hit-ctx", layerTitle(e.layer) +
-          (e.context_zh ? " · " + e.context_zh : "")));
-        li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
-        box.appendChild(li);
-      });
-      box.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-      mark(results.length ? 0 : -1);
-    }
-    input.addEventListener("input", show);
-    input.addEventListener("keydown", function (ev) {
-      if (ev.key === "ArrowDown" && results.length) {
-        ev.preventDefault();
-        mark((active + 1) % results.length);
-      } else if (ev.key === "ArrowUp" && results.length) {
-        ev.preventDefault();
-        mark((active - 1 + results.length) % results.length);
-      } else if (ev.key === "Enter") {
-        ev.preventDefault();
-        choose(active >= 0 ? active : 0);
-      } else if (ev.key === "Escape") {
-        close();
-      }
-    });
-    input.addEventListener("blur", function () { setTimeout(close, 150); });
-  }
 
   // --- statistics -------------------------------------------------------------------------------
 
@@ -864,8 +574,12 @@
     if (params.get("cluster") === "1") wanbei.furniture.setClustering(true);
     if (wanbei.exporter) wanbei.exporter.init(map, cfg);
     bindPanel();
-    initSearch();
+    wanbei.search.init({ apiUrl: cfg.search_api_url, pick: function (e) {
+      if (e.kind === "layer") wanbei.showLayer(e.layer);
+      else pick(e.layer, e.id);
+    } });
     initStats(cfg);
+    if (wanbei.layout) wanbei.layout.init(map);
     document.addEventListener("wanbei:drawn", function () { if (state.started) updateCounts(); });
     document.addEventListener("wanbei:basemap", writeURL);
     document.addEventListener("wanbei:cluster", writeURL);
@@ -898,8 +612,7 @@
       wanbei.notify(wanbei.t("结对摘要加载失败: {error}", { error: err.message }), "pairs");
     });
     getJSON(cfg.search_url).then(function (data) {
-      state.search = data.entries;
-      state.remote = data.remote || [];
+      wanbei.search.setIndex(data);
       state.ready.search = true;
       maybeReady();
     }).catch(function (err) {
@@ -913,13 +626,14 @@
     setFilter: setFilter,
     resetFilters: resetFilters,
     filter: function () { return Object.assign({}, state.filter); },
-    search: search,
-    searchAll: searchAll,
+    search: function (q, limit) { return wanbei.search.search(q, limit); },
+    searchAll: function (q, limit) { return wanbei.search.searchAll(q, limit); },
+    fitPair: fitPair,
     pick: pick,
     play: play,
     stop: stop,
     yearOf: yearOf,
-    normalize: normalize,
+    normalize: function (text) { return wanbei.search.normalize(text); },
     playInterval: 1200,
   };
 })(window.wanbei);
