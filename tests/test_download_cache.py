@@ -122,7 +122,7 @@ def test_the_zip_is_cached_on_disk(app, cache_dir):
     assert first[1]["Content-Disposition"] == f'attachment; filename="{ZIP_NAME}"'
     stored = data.files.directory / ZIP_NAME
     assert not filecache.gz_path(stored).exists()
-    expected = to_zip_bytes(data.dataset, data.last_modified)
+    expected = to_zip_bytes(data.dataset, data.data_time)
     assert first[2] == second[2] == stored.read_bytes() == expected
 
 

@@ -28,12 +28,26 @@ class ApiError(Exception):
         self.status, self.code, self.description, self.extra = status, code, description, extra
 
 
+#: The longest text an error body quotes: a message naming a 100 KB parameter value is cut.
+MAX_QUOTED = 500
+
+
+def _bounded(value: object) -> object:
+    """``value`` with any text longer than :data:`MAX_QUOTED` characters cut short."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        return f"{value[:MAX_QUOTED]}… ({len(value) - MAX_QUOTED:,} more characters)"
+    if isinstance(value, list | tuple):
+        return [_bounded(v) for v in value]
+    return value
+
+
 def _wants_json() -> bool:
     return request.path.startswith(API_PREFIXES)
 
 
 def _json(status: int, code: str, description: str, **extra: object) -> Response:
-    body = json.dumps({"code": code, "description": description, **extra}, ensure_ascii=False)
+    body = {"code": code, "description": description, **extra}
+    body = json.dumps({k: _bounded(v) for k, v in body.items()}, ensure_ascii=False)
     return Response(body, status=status, mimetype="application/json")
 
 
@@ -69,5 +83,5 @@ def register(app: Flask) -> None:
 def _page(status: int, message: str) -> Response:
     # the page is written in the locale Flask-Babel chose (zh_Hans, en, zh_Hant): say so
     lang = str(get_locale() or "zh_Hans").replace("_", "-")
-    html = render_template("error.html", status=status, message=message, lang=lang)
+    html = render_template("error.html", status=status, message=_bounded(message), lang=lang)
     return Response(html, status=status, mimetype="text/html")

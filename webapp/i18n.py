@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, g, request
 from flask_babel import Babel
 
 from layers.i18n import DEFAULT_LANG, LANGS, Lang, check_lang
@@ -30,6 +30,7 @@ def request_lang() -> Lang:
             return check_lang(asked)
         except ValueError as exc:
             raise ApiError(400, "InvalidParameterValue", str(exc), parameter="lang") from None
+    g._wanbei_negotiated = True  # the answer varies with Accept-Language (see _vary)
     best = request.accept_languages.best_match(list(_ACCEPT))
     return _ACCEPT.get(best, DEFAULT_LANG) if best else DEFAULT_LANG  # type: ignore[return-value]
 
@@ -45,9 +46,18 @@ def _locale() -> str:
         return LOCALES[DEFAULT_LANG]
 
 
+def _vary(response: Response) -> Response:
+    # whatever chose the language from Accept-Language (a page, Babel's locale of an error page)
+    if g.get("_wanbei_negotiated"):
+        response.vary.add("Accept-Language")
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Message catalogs for the interface (Flask-Babel); the source language is zh-Hans."""
+    """Message catalogs for the interface (Flask-Babel); the source language is zh-Hans;
+    ``Vary: Accept-Language`` on every response whose language was negotiated."""
     Babel(app, default_locale=LOCALES[DEFAULT_LANG], locale_selector=_locale)
+    app.after_request(_vary)
 
 
 __all__ = ["LANGS", "LOCALES", "init_app", "request_lang"]

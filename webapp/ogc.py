@@ -56,7 +56,11 @@ class OgcData:
 
     dataset: Dataset
     catalog: feat.Catalog
+    #: The HTTP ``Last-Modified`` of this version: when this process took it (see
+    #: :func:`version_time`), not the files' times, which go back with a restored backup.
     last_modified: dt.datetime
+    #: The newest modification time of the data files and the code: the time in the zip.
+    data_time: dt.datetime
     #: The unfiltered downloads but GeoJSON and the zip: on disk, built once (webapp.filecache)
     files: filecache.VersionFiles
     #: server URL -> document: one (the public URL, or relative), bounded all the same
@@ -137,16 +141,32 @@ def prepare(dataset: Dataset, cache_dir: Path | None = None) -> OgcData:
 
     Its files go in ``cache_dir`` (default: the current app's); nothing is removed here, while
     the old version is still served (see :func:`watch_reloads`)."""
-    last_modified = max(transfer.data_last_modified(dataset.source), CODE_MODIFIED)
+    data_time = max(transfer.data_last_modified(dataset.source), CODE_MODIFIED)
     root = cache_dir if cache_dir is not None else current_app.extensions[filecache.EXTENSION]
     # the files depend on the data, the code and the time stamped in the zip: all in the name
-    key = filecache.version_key(dataset.version, CODE_HASH, int(last_modified.timestamp()))
+    key = filecache.version_key(dataset.version, CODE_HASH, int(data_time.timestamp()))
     return OgcData(
         dataset=dataset,
         catalog=feat.catalog_of(dataset),  # shared with the layers' downloads (state.build)
-        last_modified=last_modified,
+        last_modified=version_time(),
+        data_time=data_time,
         files=filecache.VersionFiles(root, key),
     )
+
+
+_last_stamp = [dt.datetime.min.replace(tzinfo=dt.UTC)]
+_stamp_lock = threading.Lock()
+
+
+def version_time() -> dt.datetime:
+    """The ``Last-Modified`` of a data version this process starts to serve: now (whole
+    seconds), and always later than that of any version before it. So a client's
+    ``If-Modified-Since`` never matches a version it has not seen, even when the data goes back
+    in time (a backup copied back with its old modification times)."""
+    with _stamp_lock:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        _last_stamp[0] = max(now, _last_stamp[0] + dt.timedelta(seconds=1))
+        return _last_stamp[0]
 
 
 def ogc_data() -> OgcData:
@@ -206,7 +226,7 @@ def _cached(build: Callable[[], Response]) -> Response:
     early = transfer.not_modified(etag, data.last_modified, MAX_AGE)
     if early is not None:
         return early
-    return transfer.validated(build(), etag, data.last_modified, MAX_AGE)
+    return transfer.ranges(transfer.validated(build(), etag, data.last_modified, MAX_AGE))
 
 
 def _url(endpoint: str, fmt: str | None = None, **params: Any) -> str:
@@ -568,7 +588,7 @@ def zip_response() -> Response:
 
     def build() -> Response:
         def zipped(to: Path) -> None:
-            write_zip(data.dataset, to, data.last_modified)
+            write_zip(data.dataset, to, data.data_time)
 
         response = _file_response(data, ZIP_NAME, zipped, "application/zip")
         response.headers["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'

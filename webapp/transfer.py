@@ -1,8 +1,10 @@
 """HTTP for the data paths (``/ogc``, ``/downloads``, ``/api``): validators, caching, gzip, CORS.
 
 * Validators: a weak ETag derived from the data version and the request (every data response is
-  a function of both), and Last-Modified from the data files. A matching ``If-None-Match`` or
-  ``If-Modified-Since`` is answered 304 before the body is built.
+  a function of both), and Last-Modified from the time the process took the data version
+  (:func:`webapp.ogc.version_time`: never earlier than a version served before it). A
+  matching ``If-None-Match`` or ``If-Modified-Since`` is answered 304 before the body is built.
+  ``Range`` is honoured on whole files sent as stored (:func:`ranges`).
 * ``Cache-Control: public`` with a short max-age (the data can be reloaded) and
   ``Vary: Accept, Accept-Encoding``.
 * gzip for bodies over :data:`GZIP_MIN_BYTES` when the client accepts it; the compressed bytes of
@@ -94,6 +96,22 @@ def validated(response: Response, etag: str, last_modified: dt.datetime, max_age
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.vary.update(("Accept", "Accept-Encoding"))
     return response
+
+
+def ranges(response: Response) -> Response:
+    """Honour ``Range`` (and ``If-Range``) on a whole file sent as it is stored (werkzeug's
+    :meth:`~werkzeug.wrappers.Response.make_conditional`): a broken download resumes. Other
+    responses, and a file sent gzip-encoded, are left whole."""
+    if (
+        response.status_code != 200
+        or not response.direct_passthrough
+        or "Content-Encoding" in response.headers
+        or response.content_length is None
+    ):
+        return response
+    return response.make_conditional(
+        request, accept_ranges=True, complete_length=response.content_length
+    )
 
 
 class _GzipCache:
