@@ -81,3 +81,11 @@ def test_the_spec_is_plain_json_for_the_browser():
         "tables": ["parks"],
     }
     assert [layer["id"] for layer in body["layers"]] == list(SPEC.ids)
+
+
+def test_the_browser_reads_the_spec_as_json(client):
+    response = client.get("/spec.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["vocabularies"]["status"]["words"]["licensed"]["en"] == "Licensed"
+    assert [layer["id"] for layer in body["layers"]] == list(SPEC.ids)

@@ -27,7 +27,7 @@ from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, check_lang, text
 from layers.lean import LeanBodies, prepare_lean
 from layers.localize import localize_frame
 from layers.map import Assets, BasemapSpec, basemap_config, basemaps, build_map, render_map
-from layers.registry import LAYERS, REGISTRY
+from layers.registry import LAYERS, REGISTRY, SPEC
 from layers.search import MAX_LIMIT, MAX_QUERY, ServerSearch, prepare_search
 from layers.stats import Derived, derive
 from webapp import ogc, state, transfer
@@ -425,6 +425,12 @@ def api_search() -> Response:
 def api_stats() -> Response:
     """The figures of the statistics panel."""
     return _json_bytes(_derived().stats_json)
+
+
+@bp.get("/spec.json")
+def api_spec() -> Response:
+    """The spec of the layers and vocabularies (``geo/spec.toml``) as JSON, for scripts."""
+    return _json_bytes(dumps(SPEC.as_json()))
 
 
 @bp.get("/charts/<name>.svg")

@@ -9,8 +9,10 @@
   "use strict";
 
   var el = wanbei.dom.el;
-  // The point layers whose points are clustered when clustering is on.
-  var CLUSTERED = ["parks", "projects"];
+  // The layers grouped when clustering is on: those whose config says `cluster` (geo/spec.toml).
+  function clustered() {
+    return Object.keys(wanbei.entries).filter(function (id) { return wanbei.entries[id].cfg.cluster; });
+  }
   var state = { map: null, bounds: null, clustering: false };
 
   // Small line icons (24×24, drawn with the current colour): no icon font is needed.
@@ -186,11 +188,11 @@
     setClustering: function (on) {
       state.clustering = !!on;
       wanbei.view.cluster = function (cfg) {
-        return state.clustering && CLUSTERED.indexOf(cfg.id) >= 0 ? clusterGroup(cfg) : null;
+        return state.clustering && cfg.cluster ? clusterGroup(cfg) : null;
       };
       var b = document.querySelector(".wb-cluster-toggle");
       if (b) b.setAttribute("aria-pressed", state.clustering ? "true" : "false");
-      wanbei.redraw(CLUSTERED.filter(function (id) { return wanbei.entries[id]; }));
+      wanbei.redraw(clustered());
       wanbei.emit("wanbei:cluster", { on: state.clustering });
     },
     minimap: function () { return state.minimap; },

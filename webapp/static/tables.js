@@ -24,16 +24,16 @@
   "use strict";
 
   var el = wanbei.dom.el;
-  var LAYERS = ["pairings", "parks", "projects"];
-  // The columns beside the map (the popup and /table have them all), by the registry's names.
-  var COLUMNS = {
-    pairings: ["helping_name_zh", "helped_name_zh", "level", "since"],
-    parks: ["name_zh", "pairing_name_zh", "host_name_zh", "status", "date"],
-    projects: ["name_zh", "pairing_name_zh", "sector", "status", "year"],
-  };
+  // The layers shown as tables and their columns (the popup and /table have them all) are the
+  // spec's: a layer's `table` (geo/spec.toml), in its config.
+  function tableLayers() {
+    return Object.keys(wanbei.entries).filter(function (id) {
+      return (wanbei.entries[id].cfg.table || []).length > 0;
+    });
+  }
 
   var state = {
-    layer: LAYERS[0],
+    layer: null, // the first of tableLayers() once the layers are known
     rows: [], // the features shown, in order
     page: 0,
     active: 0, // the row of the page that Tab reaches (roving tabindex)
@@ -91,7 +91,7 @@
   function columnsOf(cfg) {
     var byName = {};
     cfg.popup.forEach(function (f) { byName[f.name] = f; });
-    var names = COLUMNS[cfg.id] || cfg.popup.filter(function (f) {
+    var names = (cfg.table && cfg.table.length ? cfg.table : null) || cfg.popup.filter(function (f) {
       return f.kind !== "source";
     }).slice(0, 4).map(function (f) { return f.name; });
     var e = wanbei.entries[cfg.id], first = e && e.data && e.data.features[0];
@@ -381,7 +381,7 @@
 
   function onMapClick(ev) {
     var layer = ev.detail.layer, feature = ev.detail.feature;
-    if (LAYERS.indexOf(layer) < 0 || feature.id === undefined) return;
+    if (tableLayers().indexOf(layer) < 0 || feature.id === undefined) return;
     state.selected = { layer: layer, id: feature.id };
     if (layer !== state.layer) setLayer(layer, { keepSelection: true });
     state.reveal = true;
@@ -391,7 +391,7 @@
   // --- controls ---------------------------------------------------------------------------------
 
   function setLayer(id, options) {
-    if (LAYERS.indexOf(id) < 0) return false;
+    if (tableLayers().indexOf(id) < 0) return false;
     state.layer = id;
     state.page = 0;
     state.active = 0;
@@ -482,7 +482,8 @@
   function bind() {
     var select = $("wb-tables-layer");
     select.replaceChildren();
-    LAYERS.forEach(function (id) {
+    if (state.layer === null) state.layer = tableLayers()[0] || null;
+    tableLayers().forEach(function (id) {
       var e = wanbei.entries[id];
       if (!e) return;
       var o = el("option", null, e.cfg.title_zh);
