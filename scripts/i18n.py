@@ -1,8 +1,11 @@
 """Keep the interface's message catalogs current.
 
-The source language is Simplified Chinese (the msgids). ``en`` is translated by hand in
-``webapp/translations/en/LC_MESSAGES/messages.po``; ``zh_Hant`` is filled by OpenCC from the
-msgids, never typed. Steps: extract (babel.cfg) → update both catalogs → fill zh_Hant →
+The source language is Simplified Chinese (the msgids). Two domains, both extracted by Babel as
+``babel.cfg`` says: ``messages`` (Python and templates, served by Flask-Babel) and ``js`` (the
+scripts' ``wanbei.t("…")`` words, extracted by Babel's JavaScript extractor; the page carries
+them translated for ``wanbei.t``: :func:`webapp.i18n.js_messages`). ``en`` is translated by hand
+in ``webapp/translations/en/LC_MESSAGES/<domain>.po``; ``zh_Hant`` is filled by OpenCC from the
+msgids, never typed. Steps: extract → update both catalogs of each domain → fill zh_Hant →
 compile the .mo files. ``--check`` fails when an English message is missing or a catalog is
 stale.
 
@@ -17,7 +20,8 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -25,26 +29,40 @@ from layers.i18n import to_traditional
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "webapp" / "translations"
-METHODS = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
+LOCALES = ("en", "zh_Hant")
+#: The scripts' translating function and its two local wrappers (each takes the msgid first).
+JS_KEYWORDS = {"wanbei.t": None, "t": None, "say": None}
+DOMAINS = ("messages", "js")
 
 
-def extract() -> Catalog:
-    """Every message the code and templates mark with ``_()`` / ``gettext``."""
-    template = Catalog(project="wanbei-map", locale="zh_Hans")
+def _mapping() -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
+        return parse_mapping_cfg(f, filename="babel.cfg")
+
+
+def extract(domain: str = "messages") -> Catalog:
+    """Every message of ``domain``: ``messages`` (``_()``/``gettext`` in the code and templates)
+    or ``js`` (``wanbei.t("…")`` in the scripts), as Babel extracts them per ``babel.cfg``."""
+    methods, options = _mapping()
+    js = domain == "js"
+    methods = [(pattern, m) for pattern, m in methods if (m == "javascript") == js]
+    keywords = JS_KEYWORDS if js else DEFAULT_KEYWORDS
+    template = Catalog(project="wanbei-map", locale="zh_Hans", domain=domain)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), METHODS, options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(ROOT), methods, options_map=options, keywords=keywords
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
-def updated(locale: str, template: Catalog) -> Catalog:
-    po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+def updated(locale: str, template: Catalog, domain: str = "messages") -> Catalog:
+    """The catalog of ``locale`` and ``domain`` brought up to ``template``."""
+    po = TRANSLATIONS / locale / "LC_MESSAGES" / f"{domain}.po"
     if po.exists():
         with po.open("rb") as f:
-            catalog = read_po(f, locale=locale)
+            catalog = read_po(f, locale=locale, domain=domain)
     else:
-        catalog = Catalog(project="wanbei-map", locale=locale)
+        catalog = Catalog(project="wanbei-map", locale=locale, domain=domain)
     catalog.update(template, no_fuzzy_matching=True)
     if locale == "zh_Hant":
         for message in catalog:
@@ -63,6 +81,7 @@ def serialise(catalog: Catalog) -> tuple[bytes, bytes]:
         width=100,
         no_location=True,
         include_previous=False,
+        ignore_obsolete=True,
     )
     write_mo(mo, catalog)
     return po.getvalue(), mo.getvalue()
@@ -76,31 +95,39 @@ def main(argv: list[str] | None = None) -> int:
         help="write nothing; exit 1 if a catalog is stale or English is missing",
     )
     opts = args.parse_args(argv)
-    template = extract()
     status = 0
-    for locale in ("en", "zh_Hant"):
-        catalog = updated(locale, template)
-        missing = [m.id for m in catalog if m.id and not m.string]
-        if missing:
-            print(
-                f"{locale}: {len(missing)} message(s) without a translation:", *missing, sep="\n  "
-            )
-            status = 1
-        po_bytes, mo_bytes = serialise(catalog)
-        folder = TRANSLATIONS / locale / "LC_MESSAGES"
-        po_path, mo_path = folder / "messages.po", folder / "messages.mo"
-        current = (
-            po_path.read_bytes() if po_path.exists() else b"",
-            mo_path.read_bytes() if mo_path.exists() else b"",
+    for domain in DOMAINS:
+        template = extract(domain)
+        for locale in LOCALES:
+            status |= _write(locale, domain, updated(locale, template, domain), opts.check)
+    return status
+
+
+def _write(locale: str, domain: str, catalog: Catalog, check: bool) -> int:
+    status = 0
+    missing = [m.id for m in catalog if m.id and not m.string]
+    if missing:
+        print(
+            f"{locale}/{domain}: {len(missing)} message(s) without a translation:",
+            *missing,
+            sep="\n  ",
         )
-        if opts.check:
-            if _messages(current[0], current[1], locale) != _messages(po_bytes, mo_bytes, locale):
-                print(f"{locale}: catalog is stale; run python scripts/i18n.py")
-                status = 1
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        po_path.write_bytes(po_bytes)
-        mo_path.write_bytes(mo_bytes)
+        status = 1
+    po_bytes, mo_bytes = serialise(catalog)
+    folder = TRANSLATIONS / locale / "LC_MESSAGES"
+    po_path, mo_path = folder / f"{domain}.po", folder / f"{domain}.mo"
+    current = (
+        po_path.read_bytes() if po_path.exists() else b"",
+        mo_path.read_bytes() if mo_path.exists() else b"",
+    )
+    if check:
+        if _messages(*current, locale) != _messages(po_bytes, mo_bytes, locale):
+            print(f"{locale}/{domain}: catalog is stale; run python scripts/i18n.py")
+            status = 1
+        return status
+    folder.mkdir(parents=True, exist_ok=True)
+    po_path.write_bytes(po_bytes)
+    mo_path.write_bytes(mo_bytes)
     return status
 
 

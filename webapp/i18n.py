@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
 from flask import Flask, Response, g, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 from layers.i18n import DEFAULT_LANG, LANGS, Lang, check_lang
 from webapp.errors import ApiError
@@ -53,11 +57,34 @@ def _vary(response: Response) -> Response:
     return response
 
 
+#: The message catalogs: ``messages`` (Python and templates) and ``js`` (the scripts' words),
+#: kept by ``scripts/i18n.py`` as ``babel.cfg`` says.
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+@lru_cache(maxsize=len(LOCALES))
+def js_messages(locale: str) -> dict[str, str]:
+    """The scripts' words (the ``js`` catalog, extracted from ``wanbei.t("…")`` calls by Babel)
+    translated into ``locale``: ``{msgid: text}``, only those that differ from their Chinese
+    (``wanbei.t`` falls back to the msgid; zh_Hans has no catalog)."""
+    mo = TRANSLATIONS / locale / "LC_MESSAGES" / "js.mo"
+    if not mo.exists():
+        return {}
+    with mo.open("rb") as f:
+        catalog = read_mo(f)
+    return {m.id: m.string for m in catalog if m.id and m.string and m.string != m.id}
+
+
 def init_app(app: Flask) -> None:
     """Message catalogs for the interface (Flask-Babel); the source language is zh-Hans;
-    ``Vary: Accept-Language`` on every response whose language was negotiated."""
+    ``Vary: Accept-Language`` on every response whose language was negotiated. The templates
+    get ``js_messages()``: the scripts' words in the request's language."""
     Babel(app, default_locale=LOCALES[DEFAULT_LANG], locale_selector=_locale)
     app.after_request(_vary)
 
+    @app.context_processor
+    def _scripts_words() -> dict:
+        return {"js_messages": lambda: js_messages(str(get_locale()))}
 
-__all__ = ["LANGS", "LOCALES", "init_app", "request_lang"]
+
+__all__ = ["LANGS", "LOCALES", "init_app", "js_messages", "request_lang"]

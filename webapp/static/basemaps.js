@@ -91,10 +91,8 @@
   wanbei.basemaps = {
     init: function (map, specs, initial) {
       state.map = map;
-      // the attributions in the page's language (the messages list them)
-      state.specs = specs.map(function (s) {
-        return Object.assign({}, s, { attribution: s.attribution ? wanbei.t(s.attribution) : "" });
-      });
+      // the attributions come in the page's language (layers.map.basemap_config)
+      state.specs = specs.slice();
       state.specs.forEach(function (s) { state.byId[s.id] = s; });
       state.control = control(map);
       set(state.byId[initial] ? initial : specs[0].id);
