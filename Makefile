@@ -37,8 +37,8 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq chromium; }
 
 # PostgreSQL and PostGIS (Debian's packages) for the PostGIS store. The tests start a throwaway
-# cluster under .cache/ on 127.0.0.1:54329 and stop it when they finish; by hand:
-#   scripts/pg.sh start; export WANBEI_DATABASE_URL=$(scripts/pg.sh url); scripts/pg.sh stop
+# cluster in a fresh temporary directory on a free port and delete it when they finish; by hand:
+#   export WANBEI_DATABASE_URL=$(scripts/pg.sh start); ...; scripts/pg.sh stop (or drop)
 postgres:
 	@scripts/pg.sh install
 

@@ -3,7 +3,11 @@ a real browser (Debian's headless Chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -96,24 +100,46 @@ def page(browser):
 PG_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg.sh"
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def database_url():
-    """A PostGIS database: $WANBEI_TEST_DATABASE_URL, else the throwaway cluster of
-    scripts/pg.sh, started here if it is not running (and then stopped at the end)."""
-    import os
-    import subprocess
-
+    """A PostGIS database: $WANBEI_TEST_DATABASE_URL, else a throwaway cluster of scripts/pg.sh
+    made for this run — in a fresh directory under the temporary folder (owned by `postgres`
+    when run as root, so that it can reach its files wherever the checkout is), on a free port —
+    and deleted at the end."""
     url = os.environ.get("WANBEI_TEST_DATABASE_URL")
     if url:
         yield url
         return
-    was_running = subprocess.run([str(PG_SCRIPT), "status"], check=False).returncode == 0
-    started = subprocess.run([str(PG_SCRIPT), "start"], capture_output=True, text=True)
-    if started.returncode != 0:
-        pytest.fail(f"scripts/pg.sh start failed:\n{started.stderr}")
-    yield started.stdout.strip().splitlines()[-1]
-    if not was_running:
-        subprocess.run([str(PG_SCRIPT), "stop"], check=False)
+    # Not under pytest's basetemp: that may be in a folder the postgres user cannot enter.
+    base = Path(tempfile.mkdtemp(prefix="wanbei-pg-"))
+    try:
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+            os.chown(base, owner.pw_uid, owner.pw_gid)
+        env = dict(os.environ, WANBEI_PG_DIR=str(base / "data"))
+        for _ in range(3):  # another program may take the free port before the server does
+            env["WANBEI_PG_PORT"] = str(_free_port())
+            started = subprocess.run(
+                [str(PG_SCRIPT), "start"], env=env, capture_output=True, text=True
+            )
+            if started.returncode == 0 or "could not bind" not in started.stderr:
+                break
+        if started.returncode != 0:
+            pytest.fail(f"scripts/pg.sh start failed:\n{started.stderr}")
+        try:
+            yield started.stdout.strip().splitlines()[-1]
+        finally:
+            subprocess.run([str(PG_SCRIPT), "stop"], env=env, check=False)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _schema_name(prefix: str) -> str:

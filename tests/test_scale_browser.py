@@ -243,7 +243,10 @@ LONELY_POINT = """() => {
     if (!lean.shown[i]) continue;
     const p = map.latLngToContainerPoint(L.latLng(lean.lat[i], lean.lon[i]));
     all.push([i, p]);
-    if (p.x > 380 && p.y > 80 && p.x < size.x - 240 && p.y < size.y - 200) pts.push([i, p]);
+    if (p.x > 380 && p.y > 80 && p.x < size.x - 240 && p.y < size.y - 200
+        && document.elementFromPoint(box.left + p.x, box.top + p.y) === e.canvas._container) {
+      pts.push([i, p]);  // in the open, and the canvas is what a click there reaches
+    }
   }
   let best = null, bestGap = -1;
   for (const [i, p] of pts.slice(0, 600)) {

@@ -5,7 +5,6 @@ opens and highlights its feature, a click on the map marks its row; a big layer 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import LiveServer
 from webapp import DEFAULT_DATA_DIR, create_app
@@ -33,30 +32,39 @@ FOCUSED = """(layer) => {
     return Object.entries(e.features)
         .filter(([id, l]) => l.getElement().classList.contains('wb-focus')).map(([id]) => id);
 }"""
-# A point of the layer drawn on top at the centre of its marker, among the given ids (a real
-# click there reaches it, not a control or another feature).
-CLICKABLE = """([layer, ids]) => {
-    for (const id of ids) {
-        const l = wanbei.featureLayer(layer, id);
-        const node = l && l.getElement && l.getElement();
-        if (!node) continue;
-        const r = node.getBoundingClientRect();
-        const x = r.left + r.width / 2, y = r.top + r.height / 2;
-        if (document.elementFromPoint(x, y) === node) return {id, x, y};
+# Bring one feature of a point layer to the middle of the map, close up, with no animation, and
+# return a point of its marker that the page reports as topmost (`elementFromPoint` is the marker
+# itself, not a control, a label or another feature's path), or null. The point is looked for on
+# a grid over the marker, so that a line crossing its centre does not hide it.
+CLICKABLE = """async ([layer, id]) => {
+    const map = wanbei.map, l = wanbei.featureLayer(layer, id);
+    if (!l || !l.getLatLng) return null;
+    const zoom = Math.min(Math.max(map.getZoom(), 11), map.getMaxZoom());
+    map.setView(l.getLatLng(), zoom, {animate: false});
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const node = l.getElement && l.getElement();
+    if (!node) return null;
+    const r = node.getBoundingClientRect();
+    const steps = [0, -1, 1, -2, 2, -3, 3, -4, 4];  // the centre first, then outwards
+    for (const dy of steps) {
+        for (const dx of steps) {
+            const x = r.left + r.width * (0.5 + dx / 10), y = r.top + r.height * (0.5 + dy / 10);
+            if (document.elementFromPoint(x, y) === node) return {id, x, y};
+        }
     }
     return null;
 }"""
 
 
-# What lies at the centre of each of the given features' markers (to explain a failure).
-COVERED = """([layer, ids]) => ids.map(id => {
+# What lies at the centre of the given feature's marker (to explain a failure).
+COVERED = """([layer, id]) => {
     const l = wanbei.featureLayer(layer, id), node = l && l.getElement && l.getElement();
     if (!node) return [id, "not drawn"];
     const r = node.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    const what = top ? top.tagName + "." + top.className : null;
+    const what = top ? top.tagName + "." + top.getAttribute("class") : null;
     return [id, Math.round(r.left), Math.round(r.top), what];
-})"""
+}"""
 
 
 def open_tables(page, base: str, query: str = "") -> None:
@@ -242,13 +250,17 @@ def test_choosing_a_row_by_keyboard_opens_and_highlights_its_feature(page, live_
 def test_clicking_a_feature_on_the_map_marks_its_row(page, live_server, errors):
     open_tables(page, live_server.url)
     show(page, "pairings")
-    parks = page.evaluate(DRAWN, "parks")
-    try:  # a park no control, popup or other feature covers (waits out transient ones)
-        target = page.wait_for_function(CLICKABLE, arg=["parks", parks], timeout=10_000)
-        target = target.json_value()
-    except PlaywrightTimeout:
-        target = None
-    assert target, f"no park can be clicked: {page.evaluate(COVERED, ['parks', parks])}"
+    parks = sorted(page.evaluate(DRAWN, "parks"))
+    assert parks
+    # One park at a time in the middle of the map, close up: the first with a point the page
+    # reports as topmost is clicked with the mouse (what lies on top does not depend on timing).
+    target, covered = None, []
+    for park in parks:
+        target = page.evaluate(CLICKABLE, ["parks", park])
+        if target:
+            break
+        covered.append(page.evaluate(COVERED, ["parks", park]))
+    assert target, f"no park can be clicked: {covered}"
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function("() => wanbei.tables.layer() === 'parks'")
     settle(page)
