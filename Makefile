@@ -24,12 +24,15 @@ install-test: $(VENV)/.installed-test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Everything, the optional extras included (pyproject.toml; a bare `pip install .` leaves them out).
+EXTRAS := production,postgis,import
+
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e .
+	$(PIP) -e '.[$(EXTRAS)]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[$(EXTRAS),test]'
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).

@@ -28,9 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import psycopg
 import shapely
-from psycopg import sql
 
 from geo.dataset import (
     CRS,
@@ -40,8 +38,12 @@ from geo.dataset import (
     read_data_dir,
 )
 from geo.errors import DataError, Problem
+from geo.extras import require
 from geo.load import LAT_RANGE, LON_RANGE, check_references
 from geo.schema import BOUNDARY_LEVELS, BOUNDARY_PROPERTIES, TABLES, Column, Table
+
+psycopg = require("psycopg", "postgis", "The PostGIS store")
+sql = require("psycopg.sql", "postgis", "The PostGIS store")
 
 SCHEMA = "wanbei"
 

@@ -32,7 +32,7 @@ def fetch(url: str, etag: str | None = None) -> tuple[int, str | None, bytes]:
         return exc.code, exc.headers.get("ETag"), exc.read()
 
 
-def wait_for(condition, timeout: float = 20.0) -> bool:
+def wait_for(condition, timeout: float = 60.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if condition():

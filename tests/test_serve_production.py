@@ -26,7 +26,7 @@ def env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("WANBEI_")}
 
 
-def wait_for(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

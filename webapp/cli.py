@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo.dataset import load_dataset
 from geo.errors import DataError
+from geo.extras import MissingExtra
 from geo.spec import SPEC
 
 
@@ -26,6 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     from webapp import create_app  # noqa: PLC0415
     from webapp.errors import ConfigError  # noqa: PLC0415
 
+    if args.production:  # before the app is built: says at once if gunicorn is missing
+        from webapp.production import serve  # noqa: PLC0415
     config = {"DATA_DIR": args.data, "DATABASE_URL": None} if args.data else None
     try:
         app = create_app(config)
@@ -43,8 +46,6 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     if args.production:
-        from webapp.production import serve  # noqa: PLC0415
-
         return serve(
             app,
             host=args.host,
@@ -65,9 +66,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _db(args: argparse.Namespace) -> int:
-    import psycopg  # noqa: PLC0415
-
-    from geo.postgis import PostgisStore  # noqa: PLC0415
+    from geo.postgis import PostgisStore, psycopg  # noqa: PLC0415 - names the extra if missing
 
     url = args.database or os.environ.get("WANBEI_DATABASE_URL")
     if not url:
@@ -196,10 +195,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _import_to_database(plan, url: str, args: argparse.Namespace) -> dict:
     """The database first, in one transaction (psycopg errors become RuntimeError)."""
-    import psycopg  # noqa: PLC0415
-
     from geo.importer import apply_import_to_database  # noqa: PLC0415
-    from geo.postgis import PostgisStore  # noqa: PLC0415
+    from geo.postgis import PostgisStore, psycopg  # noqa: PLC0415 - names the extra if missing
 
     store = PostgisStore(url, args.schema)
     try:
@@ -402,7 +399,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``wanbei-map``."""
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except MissingExtra as exc:  # an optional dependency (geo/extras.py): how to install it
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ import signal
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
 
+from geo.extras import require
 from webapp import proxy, state
+
+BaseApplication = require(
+    "gunicorn.app.base", "production", "wanbei-map serve --production"
+).BaseApplication
 
 
 class _Gunicorn(BaseApplication):
