@@ -69,3 +69,15 @@ def test_postgis_without_psycopg(monkeypatch, capsys, tmp_path):
 
     with pytest.raises(MissingExtra, match=r"wanbei-map\[postgis\]"):
         create_app({"TESTING": True, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+
+
+def test_import_of_a_workbook_without_openpyxl(monkeypatch, capsys, data_copy):
+    hide(monkeypatch, "openpyxl")
+    sheet = ROOT / "tests" / "data" / "projects_zh.xlsx"
+    before = {p.name: p.read_bytes() for p in data_copy.iterdir() if p.is_file()}
+    assert main(["import", str(sheet), "--layer", "projects", "--data", str(data_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "Importing an Excel workbook needs the optional package 'openpyxl'" in err
+    assert "pip install 'wanbei-map[import]'" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in data_copy.iterdir() if p.is_file()} == before

@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.extras import require
+
 # --- reading the file ----------------------------------------------------------------------------
 
 
@@ -53,7 +55,7 @@ def read_sheets(path: str | Path, sheet: str | None = None) -> list[Sheet]:
 
 
 def _read_xlsx(path: Path, only: str | None) -> list[Sheet]:
-    import openpyxl  # noqa: PLC0415 - only imports need it
+    openpyxl = require("openpyxl", "import", "Importing an Excel workbook")
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
