@@ -244,6 +244,9 @@ def served() -> Served:
 # $WANBEI_RELOAD_INTERVAL, else 2, and 0 = off; off by default under TESTING). For a data
 # directory it compares the files' stat first (cheap) and hashes them only when that changed (or
 # when `wanbei-map reload` touched the trigger file); other stores are asked for their version.
+# A change of the files' stat is taken only once they have stood still for a whole interval (the
+# same stat at two looks in a row): a file still being copied in is not published half-written.
+# `wanbei-map reload` (the trigger file) is an explicit commit, taken at the next look.
 # New data is loaded and validated in the thread; when valid, the whole Served object is swapped
 # in one assignment (requests keep the one they started with); when not, the report is logged
 # and the last good data stays served.
@@ -267,6 +270,7 @@ class Reloader:
         self.reloads = 0
         self._refused: str | None = None
         self._signature: tuple | None = None  # the first look hashes the files
+        self._seen: tuple | None = None  # the stat at the last look (files still changing?)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -287,7 +291,8 @@ class Reloader:
             self._thread.join(timeout=30)
 
     def check(self) -> bool:
-        """Reload now if the data changed; return whether new data is now served."""
+        """Reload now if the data changed and then stood still since the last look (or
+        ``wanbei-map reload`` was run); return whether new data is now served."""
         with self._lock:
             return self._check()
 
@@ -308,6 +313,10 @@ class Reloader:
         if self.data_dir is not None and signature == self._signature:
             return False
         forced = self.data_dir is not None and _trigger(signature) != _trigger(self._signature)
+        settled = signature == self._seen
+        self._seen = signature
+        if self.data_dir is not None and not forced and not settled:
+            return False  # changed since the last look: maybe still being written; next look
         version = self._version()
         current = app.extensions["wanbei"]
         if version is None or version == current.dataset.version:
