@@ -26,6 +26,8 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, description: str, **extra: object) -> None:
         super().__init__(description)
         self.status, self.code, self.description, self.extra = status, code, description, extra
+        #: Headers of the answer (e.g. ``Retry-After`` of a 503).
+        self.headers: dict[str, str] = {}
 
 
 #: The longest text an error body quotes: a message naming a 100 KB parameter value is cut.
@@ -57,11 +59,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
         if _wants_json():
-            return _json(exc.status, exc.code, exc.description, **exc.extra)
-        param = exc.extra.get("parameter")
-        return _page(
-            exc.status, f"{exc.description} (parameter: {param})" if param else exc.description
-        )
+            response = _json(exc.status, exc.code, exc.description, **exc.extra)
+        else:
+            param = exc.extra.get("parameter")
+            response = _page(
+                exc.status, f"{exc.description} (parameter: {param})" if param else exc.description
+            )
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

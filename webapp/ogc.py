@@ -7,13 +7,14 @@ negotiation (``f`` and ``Accept``), links, validators and the mapping of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +97,8 @@ def init_app(app: Flask) -> None:
     """Register the API and the data-path HTTP handling; prepare the served data."""
     app.config.setdefault("OGC_LIMIT_DEFAULT", feat.LIMIT_DEFAULT)
     app.config.setdefault("OGC_LIMIT_MAX", feat.LIMIT_MAX)
+    builds = int(app.config.get("DOWNLOAD_BUILDS", DOWNLOAD_BUILDS))
+    app.extensions["wanbei.download_builds"] = threading.BoundedSemaphore(max(builds, 1))
     app.register_blueprint(bp)
     app.jinja_env.globals["download_formats"] = FORMATS  # the map's download menu lists them
     transfer.init_app(app)
@@ -562,21 +565,51 @@ def download_response(layer_id: str, ext: str) -> Response:
                 )
                 response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
                 return response
-        # written to an anonymous temporary file, sent from it, deleted when closed
-        out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
-        try:
-            if ext == "geojson":  # the features' text, a chunk of them at a time
-                feat.write_feature_collection(c, c.select(query), out)
-            else:
-                fmt.write(c.spec, c.subset(c.select(query)), out)
-        except BaseException:
-            out.close()
-            raise
-        response = filecache.temp_file_response(out, fmt.media_type)
+        # written to an anonymous temporary file, sent from it, deleted when closed; a few at
+        # a time (the others are told to come back), so abandoned requests cannot pile up work
+        with _build_slot():
+            out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
+            try:
+                if ext == "geojson":  # the features' text, a chunk of them at a time
+                    feat.write_feature_collection(c, c.select(query), out)
+                else:
+                    fmt.write(c.spec, c.subset(c.select(query)), out)
+                response = filecache.temp_file_response(out, fmt.media_type)
+            except BaseException:
+                out.close()
+                raise
         response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
         return response
 
     return _cached(build)
+
+
+#: Filtered downloads built at once by a process (config ``DOWNLOAD_BUILDS``); each takes a
+#: core for seconds at 100,000 sites (a KML of them, ~7 s), so more would only slow the rest.
+DOWNLOAD_BUILDS = 2
+#: The ``Retry-After`` of a filtered download refused while the others are being built.
+RETRY_AFTER = 10
+
+
+@contextlib.contextmanager
+def _build_slot() -> Iterator[None]:
+    """Hold one of the ``DOWNLOAD_BUILDS`` slots of filtered downloads while building one;
+    when none is free, a 503 with ``Retry-After`` at once (not a queue of work whose clients
+    may be gone by the time it is done)."""
+    slots = current_app.extensions["wanbei.download_builds"]
+    if not slots.acquire(blocking=False):
+        error = ApiError(
+            503,
+            "ServiceUnavailable",
+            "The server is building other filtered downloads; try again in "
+            f"{RETRY_AFTER} seconds (the whole layer, without filters, is sent at once).",
+        )
+        error.headers["Retry-After"] = str(RETRY_AFTER)
+        raise error
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @api_errors
