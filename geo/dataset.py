@@ -257,10 +257,110 @@ def check_rows(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                     f"{row.year_to} is before year_from {row.year_from}",
                 )
             )
-    corridor = tables["corridor"]
-    if not (corridor["role"] == "member").any():
-        problems.append(Problem("corridor.csv", None, "role", "no row has role 'member'"))
+    problems += _check_corridor(tables["corridor"])
+    problems += _check_figures(tables["figures"])
+    problems += check_grades(tables)
     problems += plan.check_scopes(tables)
+    return problems
+
+
+def _check_corridor(corridor: pd.DataFrame) -> list[Problem]:
+    name, problems = "corridor.csv", []
+    members = corridor["role"] == "member"
+    if not members.any():
+        problems.append(Problem(name, None, "role", "no row has role 'member'"))
+    for row in corridor.itertuples():
+        member = row.role == "member"
+        for col, value, needed in (
+            ("seq", row.seq, member),
+            ("status", row.status, not member),
+            ("link_from", row.link_from, False),
+        ):
+            if pd.isna(value) and needed:
+                problems.append(
+                    Problem(name, int(row.row_number), col, f"is empty; a {row.role} needs it")
+                )
+            elif pd.notna(value) and member and col != "seq":
+                problems.append(
+                    Problem(name, int(row.row_number), col, "must be empty for a member")
+                )
+            elif pd.notna(value) and not member and col == "seq":
+                problems.append(
+                    Problem(name, int(row.row_number), col, f"must be empty for a {row.role}")
+                )
+    dup = corridor["seq"].notna() & corridor["seq"].duplicated()
+    problems += [
+        Problem(name, int(r), "seq", f"{s} is used twice; members' seq must be unique")
+        for r, s in zip(corridor.loc[dup, "row_number"], corridor.loc[dup, "seq"], strict=True)
+    ]
+    return problems
+
+
+#: Figure scopes that belong to one pair (the others never name a pairing).
+PAIR_SCOPES = ("pair", "pair_part")
+
+
+def _check_figures(figures: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for row in figures.itertuples():
+        where = ("figures.csv", int(row.row_number))
+        if row.scope in PAIR_SCOPES and pd.isna(row.pairing_id):
+            problems.append(Problem(*where, "pairing_id", f"is empty but scope is {row.scope}"))
+        elif pd.notna(row.scope) and row.scope not in PAIR_SCOPES and pd.notna(row.pairing_id):
+            problems.append(
+                Problem(
+                    *where,
+                    "pairing_id",
+                    f"must be empty: a {row.scope} figure is not one pair's "
+                    "(name the unit in helped_adcode and scope_zh)",
+                )
+            )
+        if pd.notna(row.year_from) and pd.notna(row.year_to) and row.year_from > row.year_to:
+            problems.append(Problem(*where, "year_to", f"is before year_from {row.year_from}"))
+    return problems
+
+
+def source_items(value: object) -> list[str]:
+    """The sources of one ``source`` cell (separated by `` ; ``)."""
+    if pd.isna(value):
+        return []
+    return [s.strip() for s in str(value).split(" ; ") if s.strip()]
+
+
+def _graded_source(table: str, row) -> object:
+    # a plan target's grade is its status's source, the target's own while the status is unknown
+    if table == "plan" and pd.notna(row.status_source):
+        return row.status_source
+    return row.source
+
+
+def check_grades(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Each row's ``confidence`` is the grade ``sources.csv`` gives its first source.
+
+    The first source of a row is the one for its main fact (the park exists, the project was
+    signed…); later sources add detail. A plan target is graded by its ``status_source`` when
+    it has one. Rows whose first source is not graded in
+    ``sources.csv`` are not checked (an import may bring new sources).
+    """
+    grades = dict(zip(tables["sources"]["source"], tables["sources"]["grade"], strict=True))
+    problems = []
+    for name, frame in tables.items():
+        if name == "sources" or not {"confidence", "source"} <= set(frame.columns):
+            continue
+        for row in frame.itertuples():
+            first = next(iter(source_items(_graded_source(name, row))), None)
+            if first not in grades or row.confidence == grades[first]:
+                continue
+            got = "empty" if pd.isna(row.confidence) else repr(row.confidence)
+            problems.append(
+                Problem(
+                    f"{name}.csv",
+                    int(row.row_number),
+                    "confidence",
+                    f"is {got} but its first source is graded {grades[first]!r} in sources.csv "
+                    "(a row's grade is that of its first source, the one for its main fact)",
+                )
+            )
     return problems
 
 
@@ -471,7 +571,16 @@ def _pairings(t: dict, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
     p["projects_named"] = p["id"].map(named).fillna(0).astype(int)
     p["projects_count"] = p["id"].map(totals["projects_count"]).astype("Int64")
     p["investment_yi"] = p["id"].map(totals["investment_yi"]).astype(float)
+    # the totals say which years they cover and where they come from (not the pairing's source)
+    by_pair = t["project_totals"].groupby("pairing_id")
+    p["totals_years"] = p["id"].map(by_pair.apply(_years, include_groups=False))
+    p["totals_source"] = p["id"].map(by_pair["source"].agg(lambda s: " ; ".join(dict.fromkeys(s))))
     return gpd.GeoDataFrame(p, geometry=lines, crs=CRS)
+
+
+def _years(frame: pd.DataFrame) -> str:
+    spans = sorted({(int(a), int(b)) for a, b in zip(frame.year_from, frame.year_to, strict=True)})
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def _sited(frame: pd.DataFrame, seats: dict, names: pd.DataFrame, pairings) -> gpd.GeoDataFrame:
@@ -498,7 +607,7 @@ def _partnerships(t: dict, seats: dict) -> gpd.GeoDataFrame:
 
 
 def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
-    members = frame[frame.role == "member"]
+    members = frame[frame.role == "member"].sort_values("seq", kind="stable")
     member_codes = list(members.adcode)
     rows, geoms = [], []
     for r in members.itertuples(index=False):
@@ -510,6 +619,9 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "name_zh": names.loc[r.adcode, "name_zh"],
                 "name_en": names.loc[r.adcode, "name_en"],
                 "from_adcode": None,
+                "seq": r.seq,
+                "status": None,
+                "link_drawn": None,
                 "since": r.since,
                 "length_km": np.nan,
                 "confidence": r.confidence,
@@ -519,8 +631,13 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
             }
         )
         geoms.append(Point(seats[r.adcode]))
-    for r in frame[frame.role == "linked"].itertuples(index=False):
-        origin = member_codes[nearest(seats[r.adcode], [seats[m] for m in member_codes])]
+    for r in frame[frame.role != "member"].itertuples(index=False):
+        given = pd.notna(r.link_from)
+        origin = (
+            r.link_from
+            if given
+            else member_codes[nearest(seats[r.adcode], [seats[m] for m in member_codes])]
+        )
         rows.append(
             {
                 "id": f"link-{origin}-{r.adcode}",
@@ -529,6 +646,10 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "name_zh": f"{names.loc[origin, 'name_zh']}—{names.loc[r.adcode, 'name_zh']}",
                 "name_en": f"{names.loc[origin, 'name_en']} – {names.loc[r.adcode, 'name_en']}",
                 "from_adcode": origin,
+                "seq": pd.NA,
+                "status": r.status,
+                # how the line's start was chosen: the data's link_from, or computed
+                "link_drawn": "link_from" if given else "nearest_member",
                 "since": r.since,
                 "length_km": round(geodesic_km(seats[origin], seats[r.adcode]), 1),
                 "confidence": r.confidence,
@@ -540,4 +661,5 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
         geoms.append(geodesic_line(seats[origin], seats[r.adcode]))
     out = pd.DataFrame(rows)
     out["since"] = out["since"].astype("Int64")
+    out["seq"] = out["seq"].astype("Int64")
     return gpd.GeoDataFrame(out, geometry=geoms, crs=CRS)

@@ -16,7 +16,12 @@ Kind = Literal["text", "id", "adcode", "int", "float", "year", "date", "lon", "l
 
 # The allowed values of coded columns are the codes of the spec's vocabularies (geo/spec.toml).
 PRECISIONS = SPEC.codes("precision", "parks")
+SITE_LEVELS = SPEC.codes("site_level")
+INVESTMENT_KINDS = SPEC.codes("investment_kind")
+#: A row's grade: that of its first source (the rule is in ``data/README.md``; ``sources.csv``
+#: grades each source once).
 CONFIDENCES = SPEC.codes("confidence")
+GRADES = tuple(c for c in CONFIDENCES if c != "unconfirmed")
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ _UPDATED = Column(
 _CONFIDENCE = Column(
     "confidence",
     "text",
-    "confirmed: a primary source; secondary: a re-post or aggregator only; "
-    "unconfirmed: a fact the sources leave open (see note)",
+    "the grade of the best source the row cites, as sources.csv grades it. primary: a "
+    "government site or the official paper's own site; secondary: a recognised news site "
+    "re-reporting; weak: an aggregator, blog or self-media post; unconfirmed: no graded source "
+    "(e.g. a row imported without one)",
     required=True,
     allowed=CONFIDENCES,
 )
@@ -81,6 +88,14 @@ _PRECISION = Column(
     "unit_seat: the site is unknown and the point is the host unit's seat (leave lon/lat empty)",
     required=True,
     allowed=PRECISIONS,
+)
+_CONFIDENCE_OPTIONAL = Column(
+    "confidence",
+    "text",
+    _CONFIDENCE.meaning.replace(
+        "unconfirmed: no graded source", "empty or unconfirmed: no graded source"
+    ),
+    allowed=CONFIDENCES,
 )
 _LON = Column("lon", "lon", "longitude, WGS84 (EPSG:4326)", unit="degree")
 _LAT = Column("lat", "lat", "latitude, WGS84 (EPSG:4326)", unit="degree")
@@ -197,6 +212,15 @@ PARKS = Table(
         Column("operating_model", "text", "operating model where known"),
         Column("operator", "text", "operating company where known"),
         Column("site_note", "text", "where the park is, in words"),
+        Column(
+            "site_level",
+            "text",
+            "the most precise place the sources give for the site (site_note names it): road: "
+            "a named road; town: a town (镇) or township; zone: a development zone or a park "
+            "within the host unit; unit: only the host county, district or city; unknown: no "
+            "site at all",
+            allowed=SITE_LEVELS,
+        ),
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
@@ -229,6 +253,15 @@ PROJECTS = Table(
         _LON,
         _LAT,
         _PRECISION,
+        Column("company", "text", "the investor or company the sources name; empty when none"),
+        Column(
+            "investor_link",
+            "text",
+            "stated: the source says the investor comes from the helping side of the pair; "
+            "not_stated: the project is in the helped unit or its pairing park, but the source "
+            "does not say where the investor comes from",
+            allowed=("stated", "not_stated"),
+        ),
         Column("sector", "text", "industry sector; empty when unknown"),
         Column(
             "status",
@@ -238,12 +271,22 @@ PROJECTS = Table(
             allowed=SPEC.codes("status", "projects"),
         ),
         Column("year", "year", "year signed", unit="year"),
+        Column("date", "date", "date of the event in date_event (YYYY, YYYY-MM or YYYY-MM-DD)"),
+        Column("date_event", "text", "what happened on date (signed, construction started…)"),
         Column(
             "investment_yi",
             "float",
-            "agreed investment; empty when the sources give none",
+            "the project's investment as the source gives it; empty when the sources give none",
             unit="亿元 (100 million yuan)",
         ),
+        Column(
+            "investment_kind",
+            "text",
+            "what investment_yi is. agreed: the total in a signed agreement (协议投资); planned: "
+            "a planned total (计划总投资); actual: money spent or in place (实际投资)",
+            allowed=INVESTMENT_KINDS,
+        ),
+        _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
         _UPDATED,
@@ -264,9 +307,11 @@ PROJECT_TOTALS = Table(
         Column(
             "investment_kind",
             "text",
-            "agreed: 协议投资; actual: 实际到位",
-            allowed=SPEC.codes("investment_kind"),
+            "agreed: 协议投资; planned: 计划总投资; actual: 实际到位",
+            allowed=INVESTMENT_KINDS,
         ),
+        Column("date", "date", "when the source reported the total (YYYY[-MM[-DD]])"),
+        _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
     ),
@@ -315,6 +360,7 @@ PARTNERSHIPS = Table(
             True,
             allowed=SPEC.codes("precision", "partnerships"),
         ),
+        _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
         _UPDATED,
@@ -330,9 +376,30 @@ CORRIDOR = Table(
         Column(
             "role",
             "text",
-            "member: a corridor member; linked: the corridor radiates to it",
+            "member: a corridor member; link_target: a unit a work plan wants the corridor to "
+            "radiate to and link (not a member)",
             True,
             allowed=SPEC.codes("corridor_role"),
+        ),
+        Column(
+            "seq",
+            "int",
+            "members: their order (1..n) as the source of the row lists the corridor's cities; "
+            "empty for non-members",
+        ),
+        Column(
+            "status",
+            "text",
+            "link targets: in_progress: a target being pursued (see note for the events); "
+            "empty for members",
+            allowed=SPEC.codes("status", "corridor"),
+        ),
+        Column(
+            "link_from",
+            "adcode",
+            "link targets: the unit the drawn link starts at (a drawing choice, explained in "
+            "note); empty: the nearest member, computed",
+            references=("places", "adcode"),
         ),
         Column("since", "year", "year of the link", unit="year"),
         _CONFIDENCE,
@@ -434,6 +501,84 @@ MILESTONES = Table(
     ),
 )
 
+
+FIGURES = Table(
+    "figures",
+    "id",
+    "Figures the sources give for a pair, a part of it, or a wider scope, by year.",
+    (
+        Column("id", "id", "figure id", True),
+        _pairing(
+            "the pair the figure is about; empty when its scope is wider than one pair "
+            "(region, all_pairs, other_programme): such figures are never one pair's",
+            required=False,
+        ),
+        Column(
+            "helped_adcode",
+            "adcode",
+            "the 皖北 unit the figure is about; empty for all pairs",
+            references=("places", "adcode"),
+        ),
+        Column(
+            "scope",
+            "text",
+            "what the figure counts. pair: the pair as a whole; pair_part: a county pair, park "
+            "or body within the pair; region: a whole helping region (上海-wide, 沪苏浙-wide), "
+            "not one pair; all_pairs: the eight pairs together; other_programme: another "
+            "programme for the same city (上海–六安 革命老区对口合作)",
+            True,
+            allowed=SPEC.codes("figure_scope"),
+        ),
+        Column("scope_zh", "text", "who or what the figure covers, in Chinese", True),
+        Column("scope_en", "text", "who or what the figure covers, in English", True),
+        Column("year_from", "year", "first year covered", True, unit="year"),
+        Column("year_to", "year", "last year covered", True, unit="year"),
+        Column("date", "date", "the date of the event or report (YYYY[-MM[-DD]])"),
+        Column("measure_zh", "text", "what is counted, in Chinese", True),
+        Column("measure_en", "text", "what is counted, in English", True),
+        Column("value", "float", "the figure", True),
+        Column("unit", "text", "unit of value", True, allowed=SPEC.codes("figure_unit")),
+        Column(
+            "kind",
+            "text",
+            "agreed: signed agreements (协议); planned: a plan or target; actual: done, spent, "
+            "sold or counted",
+            True,
+            allowed=INVESTMENT_KINDS,
+        ),
+        _CONFIDENCE,
+        _SOURCE,
+        _NOTE,
+    ),
+)
+
+SOURCES = Table(
+    "sources",
+    "source",
+    "Every source the rows cite, graded once (the grading rule is in this README).",
+    (
+        Column(
+            "source",
+            "text",
+            "the source exactly as rows cite it (a URL or a document title)",
+            True,
+        ),
+        Column("publisher", "text", "who published it (the site or paper)", True),
+        Column("original", "text", "the outlet a re-post names as its original; empty if none"),
+        Column("date", "date", "publication date where shown"),
+        Column(
+            "grade",
+            "text",
+            "primary: a government site, the official paper's own site or e-paper, or the "
+            "official document itself; secondary: a recognised news site re-reporting; weak: an "
+            "aggregator, blog, self-media post or association site",
+            True,
+            allowed=GRADES,
+        ),
+        _NOTE,
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -442,10 +587,12 @@ TABLES: dict[str, Table] = {
         PARKS,
         PROJECTS,
         PROJECT_TOTALS,
+        FIGURES,
         PARTNERSHIPS,
         CORRIDOR,
         PLAN,
         MILESTONES,
+        SOURCES,
     )
 }
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geo.dataset import load_dataset, within
 from geo.errors import DataError, Problem
 from tests.helpers import read_rows, set_cell, write_rows
+
+DATA_DIR = Path(__file__).parents[1] / "data"
+CRI = (
+    "https://big5.cri.cn/gate/big5/news.cri.cn/2023-06-15/4cafbf5d-1630-4c4d-bd7a-12aefbaafda9.html"
+)
 
 
 def problems_of(data_dir) -> list[Problem]:
@@ -18,8 +25,8 @@ def problems_of(data_dir) -> list[Problem]:
 def test_shipped_data_is_valid(data_copy):
     dataset = load_dataset(data_copy)
     assert {k: len(v) for k, v in dataset.layers.items()} == {
-        "places": 39,
-        "pairings": 15,
+        "places": 43,
+        "pairings": 18,
         "parks": 11,
         "projects": 3,
         "partnerships": 5,
@@ -91,6 +98,30 @@ def test_shipped_data_is_valid(data_copy):
             "2021",
             "is before year_from",
         ),
+        # a grade above the first source's (松江—金安 rests on an aggregator only)
+        (
+            "pairings.csv",
+            "id",
+            "P-310117-341502",
+            "confidence",
+            "primary",
+            "is 'primary' but its first source is graded 'weak' in sources.csv",
+        ),
+        # ...and below it: 苏阜产业园区's launch is in 阜阳日报, only its site is unknown
+        (
+            "parks.csv",
+            "id",
+            "PK-suzhou-fuyang",
+            "confidence",
+            "unconfirmed",
+            "is 'unconfirmed' but its first source is graded 'primary'",
+        ),
+        ("sources.csv", "source", CRI, "grade", "confirmed", "'confirmed' is not allowed"),
+        ("corridor.csv", "adcode", "341500", "status", "", "is empty; a link_target needs it"),
+        ("corridor.csv", "adcode", "340100", "seq", "1", "1 is used twice"),
+        ("corridor.csv", "adcode", "340100", "link_from", "310117", "must be empty for a member"),
+        ("corridor.csv", "adcode", "341500", "seq", "10", "must be empty for a link_target"),
+        ("corridor.csv", "adcode", "341500", "link_from", "340999", "is not an existing adcode"),
     ],
 )
 def test_each_cell_rule_names_file_row_column(
@@ -159,7 +190,7 @@ def test_wrong_number_of_fields(data_copy):
     path = data_copy / "projects.csv"
     path.write_text(path.read_text(encoding="utf-8") + "PR-x,only,three\n", encoding="utf-8")
     found = problems_of(data_copy)
-    assert any(p.row == 5 and "has 3 fields, the header has 16" in p.message for p in found)
+    assert any(p.row == 5 and "has 3 fields, the header has 22" in p.message for p in found)
 
 
 def test_not_utf8(data_copy):
@@ -226,3 +257,45 @@ def test_not_a_directory(tmp_path):
 )
 def test_within(child, parent, inside):
     assert within(child, parent) is inside
+
+
+def test_a_source_has_one_grade_wherever_it_is_cited(data_copy):
+    # CRI's re-post of 安徽日报 is secondary: a row citing it first cannot be graded otherwise
+    header, rows = read_rows(data_copy / "parks.csv")
+    cri_first = [i for i, r in enumerate(rows) if r["source"].startswith(CRI)]
+    assert len(cri_first) >= 3
+    for i in cri_first[:2]:
+        rows[i]["confidence"] = "primary"
+    write_rows(data_copy / "parks.csv", header, rows)
+    found = [p for p in problems_of(data_copy) if p.column == "confidence"]
+    assert sorted(p.row for p in found) == [i + 2 for i in cri_first[:2]]
+
+
+def test_every_graded_row_of_the_shipped_data_cites_graded_sources():
+    from geo.dataset import source_items
+
+    dataset = load_dataset(DATA_DIR)
+    graded = set(dataset.tables["sources"]["source"])
+    for name, frame in dataset.tables.items():
+        if name == "sources" or "confidence" not in frame.columns:
+            continue
+        for row in frame.itertuples():
+            assert row.confidence in ("primary", "secondary", "weak"), (name, row)
+            missing = set(source_items(row.source)) - graded
+            assert not missing, f"{name}.csv {row[1]}: grade {missing} in sources.csv"
+
+
+def test_english_names_say_which_suzhou():
+    # 苏州 (Jiangsu) and 宿州 (Anhui) are both "Suzhou" in pinyin
+    import csv
+    import re
+
+    bare = re.compile(r"Suzhou(?! \((Anhui|Jiangsu)\)|, (Anhui|Jiangsu))")
+    for path in sorted(DATA_DIR.glob("*.csv")):
+        if path.name == "gazetteer.csv":
+            continue
+        with path.open(encoding="utf-8", newline="") as f:
+            for line, row in enumerate(csv.DictReader(f), start=2):
+                for col, value in row.items():
+                    if col.endswith("_en") and value:
+                        assert not bare.search(value), f"{path.name} row {line} {col}: {value}"

@@ -57,14 +57,24 @@ def test_pairing_links_point_from_helping_to_helped(app):
         assert row.length_km == pytest.approx(geodesic_km(start, end), abs=0.05)
 
 
-def test_corridor_link_to_luan_is_computed_from_the_nearest_member(data_copy):
-    corridor = load_dataset(data_copy).layers["corridor"]
-    link = corridor[corridor.kind == "link"].iloc[0]
-    assert (link.from_adcode, link.adcode) == ("340100", "341500")  # 合肥 → 六安
-    # Take 合肥 out of the members: the link now starts from 芜湖, the next nearest.
+def test_corridor_link_to_luan_starts_where_the_data_says_else_at_the_nearest_member(data_copy):
     from tests.helpers import set_cell
 
-    set_cell(data_copy / "corridor.csv", "adcode", "340100", "role", "linked")
+    corridor = load_dataset(data_copy).layers["corridor"]
+    link = corridor[corridor.kind == "link"].iloc[0]
+    # the data's link_from: 松江, the seat of the corridor's joint office; a drawing choice
+    assert (link.from_adcode, link.adcode, link.link_drawn) == ("310117", "341500", "link_from")
+    assert link.status == "in_progress"
+    members = corridor[corridor.kind == "member"]
+    assert list(members.seq) == list(range(1, 10))
+    # Without link_from the link is computed from the nearest member (合肥), and says so
+    set_cell(data_copy / "corridor.csv", "adcode", "341500", "link_from", "")
+    link = load_dataset(data_copy).layers["corridor"].set_index("adcode").loc["341500"]
+    assert (link.from_adcode, link.link_drawn) == ("340100", "nearest_member")
+    # Take 合肥 out of the members: the link now starts from 芜湖, the next nearest.
+    set_cell(data_copy / "corridor.csv", "adcode", "340100", "role", "link_target")
+    set_cell(data_copy / "corridor.csv", "adcode", "340100", "seq", "")
+    set_cell(data_copy / "corridor.csv", "adcode", "340100", "status", "in_progress")
     corridor = load_dataset(data_copy).layers["corridor"]
     links = corridor[corridor.kind == "link"].set_index("adcode")
     assert links.loc["341500", "from_adcode"] == "340200"

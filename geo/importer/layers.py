@@ -148,8 +148,13 @@ def _sited(row: Row, ctx: Context) -> None:
 
 def _project_fields(row: Row, ctx: Context) -> None:
     read_text(row, "sector")
+    read_text(row, "company")
+    read_text(row, "date_event")
     read_year(row, "year", "year")
+    read_date(row, "date", "date")
     read_amount(row)
+    for name in ("investment_kind", "investor_link", "confidence"):
+        read_enum(row, name, "projects", name, name)
     if row.has("park"):
         text = row.text("park")
         parks = ctx.tables["parks"]
@@ -184,6 +189,7 @@ def _park_fields(row: Row, ctx: Context) -> None:
     read_date(row, "status_date", "status_date")
     for name in ("operating_model", "operator", "site_note"):
         read_text(row, name)
+    read_enum(row, "site_level", "parks", "site_level", "site_level")
     read_enum(row, "confidence", "parks", "confidence", "confidence")
     if not row.current("confidence"):
         row.set("confidence", "unconfirmed")
@@ -233,6 +239,7 @@ def _partnership(row: Row, ctx: Context) -> None:
         read_enum(row, "precision", "partnerships", "precision", "precision")
     elif not row.current("precision"):
         row.set("precision", "unit_seat")
+    read_enum(row, "confidence", "partnerships", "confidence", "confidence")
     fill_source(row, ctx)
     read_text(row, "note")
 
