@@ -347,7 +347,10 @@ def check_grades(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     for name, frame in tables.items():
         if name == "sources" or not {"confidence", "source"} <= set(frame.columns):
             continue
+        required = TABLES[name].column("confidence").required
         for row in frame.itertuples():
+            if required and pd.isna(row.confidence):
+                continue  # reported as a required cell
             first = next(iter(source_items(_graded_source(name, row))), None)
             if first not in grades or row.confidence == grades[first]:
                 continue
