@@ -9,6 +9,7 @@ import pytest
 from geo import schema
 from geo.dataset import LAYER_IDS
 from geo.spec import SPEC, SPEC_FILE, SpecError, build
+from layers.i18n import to_traditional
 from layers.registry import REGISTRY
 from layers.stats import SEARCH_LAYERS
 from layers.tables import TABLE_LAYERS, value_text
@@ -89,3 +90,28 @@ def test_the_browser_reads_the_spec_as_json(client):
     body = response.get_json()
     assert body["vocabularies"]["status"]["words"]["licensed"]["en"] == "Licensed"
     assert [layer["id"] for layer in body["layers"]] == list(SPEC.ids)
+
+
+@pytest.mark.parametrize(
+    ("hans", "hant"),
+    [
+        ("已签协议", "已簽協議"),
+        ("已签约", "已簽約"),
+        ("已签约落地", "已簽約落地"),
+        ("签署", "簽署"),
+        ("会签", "會簽"),
+        ("签合同", "簽合同"),
+        ("标签", "標籤"),
+        ("抽签", "抽籤"),
+        ("合作项目", "合作項目"),
+        ("干部交流", "幹部交流"),
+        ("共建园区", "共建園區"),
+    ],
+)
+def test_traditional_chinese_signs_with_the_right_character(hans, hant):
+    assert to_traditional(hans) == hant
+
+
+def test_every_word_of_the_spec_in_traditional_chinese_signs_with_簽():
+    words = [w.zh for v in SPEC.vocabularies.values() for w in v.words.values()]
+    assert not [w for w in words if "籤" in to_traditional(w)]
