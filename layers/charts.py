@@ -27,9 +27,9 @@ UNKNOWN_ZH = "未知"
 WORDS: dict[str, tuple[str, str]] = {
     "unknown": (UNKNOWN_ZH, "unknown"),
     "total": ("共 {n}", "total {n}"),
-    "investment": ("各结对协议投资额(亿元)", "Agreed investment by pair (100 million yuan)"),
+    "investment": ("各结对协议投资额(亿元)", "Agreed investment by pair (billion yuan)"),
     "investment_series": ("协议投资", "Agreed investment"),
-    "yi": (" 亿元", " × 100 million yuan"),
+    "yi": (" 亿元", " billion yuan"),  # English counts billions: 21.6 亿元 = 2.16 billion yuan
     "investment_note": (
         "“未知”:资料未给出该结对的投资合计",
         "“unknown”: the sources give no investment total for the pair",
@@ -88,7 +88,7 @@ def _text_width(text: str, size: float) -> float:
 def _fmt(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.1f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _svg(width: float, height: float, title: str, desc: str) -> ET.Element:
@@ -325,6 +325,11 @@ def stacked_bar(
 CHARTS = ("investment", "projects", "parks", "targets")
 
 
+def _in_unit(yi: float | None, lang: Lang) -> float | None:
+    """An amount in 亿元 in the unit of the chart's language (English: billions of yuan)."""
+    return yi / 10 if yi is not None and lang == "en" else yi
+
+
 def statistics_charts(stats: dict[str, Any], lang: Lang = DEFAULT_LANG) -> dict[str, str]:
     """The SVG charts of :func:`layers.stats.statistics`, by name (see :data:`CHARTS`).
 
@@ -350,7 +355,7 @@ def statistics_charts(stats: dict[str, Any], lang: Lang = DEFAULT_LANG) -> dict[
         [
             Series(
                 word("investment_series", lang),
-                tuple(r["investment_yi"] for r in rows),
+                tuple(_in_unit(r["investment_yi"], lang) for r in rows),
                 "#c62828",
             )
         ],

@@ -50,6 +50,25 @@ def to_traditional(text: str) -> str:
     return _signed(text, _s2t().convert(text))
 
 
+def money(yi: float, lang: Lang) -> str:
+    """An amount given in 亿元 (100 million yuan) as ``lang`` writes it.
+
+    Chinese keeps 亿元 (``21.6 亿元``, ``21.6 億元``); English counts in billions or, under one
+    billion, millions of yuan (``2.16 billion yuan``, ``350 million yuan``), never in "hundred
+    millions". The page's scripts write it the same way (``wanbei.money`` in ``wanbei.js``).
+    """
+    if lang == "en":
+        yuan = float(yi) * 1e8
+        value, unit = (yuan / 1e9, "billion") if yuan >= 1e9 else (yuan / 1e6, "million")
+        return f"{_plain(value)} {unit} yuan"
+    return f"{_plain(float(yi))} {'億元' if lang == 'zh-Hant' else '亿元'}"
+
+
+def _plain(x: float) -> str:
+    """At most two decimals, no trailing zeros, thousands grouped: 2.16, 15, 1,200.5."""
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
 def check_lang(lang: str) -> Lang:
     """Return ``lang`` if it is a supported language tag; raise ValueError naming the choices."""
     if lang not in LANGS:

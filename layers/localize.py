@@ -18,6 +18,15 @@ from layers.i18n import Lang, text, to_traditional
 #: The interface words of the map's layers that are not in the registry.
 WORDS = {"legend": ("图例", "Legend"), "unknown": ("未知", "unknown")}
 
+#: The properties that are free text with English words in an open vocabulary of the spec
+#: (``sector`` → ``汽车零部件`` = "Auto parts"), by the vocabulary's name.
+OPEN_WORDS = {
+    f.name: f.vocabulary
+    for layer in SPEC.layers
+    for f in layer.popup
+    if f.vocabulary and SPEC.vocabulary(f.vocabulary).open
+}
+
 #: Free-text (Chinese) properties converted to Traditional besides the ``*_zh`` ones.
 TEXT_PROPERTIES = frozenset(
     {"note", "site_note", "operating_model", "operator", "helping_name", "helped_name", "sector"}
@@ -94,10 +103,13 @@ def localize_frame(gdf: gpd.GeoDataFrame, lang: Lang) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        For ``en``, each ``X_zh`` column with an ``X_en`` sibling holds the English text (the
-        Chinese where none is given), so the map's tooltips and popups read the same columns in
-        every language; for ``zh-Hant``, the ``*_zh`` columns and the free-text columns of
-        :data:`TEXT_PROPERTIES` are converted by OpenCC. ``zh-Hans`` returns ``gdf`` itself.
+        For ``en``, each ``X_zh`` column with an ``X_en`` sibling, and each free-text column
+        ``X`` with an ``X_en`` sibling (``site_note_en``), holds the English text (the Chinese
+        where none is given: shown as the data has it), so the map's tooltips and popups read
+        the same columns in every language; a column of :data:`OPEN_WORDS` holds the spec's
+        English word for each value it knows; for ``zh-Hant``, the ``*_zh`` columns and the
+        free-text columns of :data:`TEXT_PROPERTIES` are converted by OpenCC. ``zh-Hans``
+        returns ``gdf`` itself.
     """
     if lang == "zh-Hans":
         return gdf
@@ -105,11 +117,19 @@ def localize_frame(gdf: gpd.GeoDataFrame, lang: Lang) -> gpd.GeoDataFrame:
     for col in gdf.columns:
         if col == "geometry":
             continue
-        if lang == "en" and col.endswith("_zh") and f"{col[:-3]}_en" in gdf.columns:
-            en = gdf[f"{col[:-3]}_en"]
+        twin = f"{col[:-3]}_en" if col.endswith("_zh") else f"{col}_en"
+        texts = col.endswith("_zh") or col in TEXT_PROPERTIES
+        if lang == "en" and texts and twin in gdf.columns:
+            en = gdf[twin]
             out[col] = [
                 e if isinstance(e, str) and e.strip() else z
                 for z, e in zip(gdf[col], en, strict=True)
+            ]
+        elif lang == "en" and col in OPEN_WORDS:
+            words = SPEC.vocabulary(OPEN_WORDS[col]).words
+            out[col] = [
+                words[v].en if isinstance(v, str) and v in words and words[v].en else v
+                for v in gdf[col]
             ]
         elif lang == "zh-Hant" and (col.endswith("_zh") or col in TEXT_PROPERTIES):
             out[col] = [to_traditional(v) if isinstance(v, str) else v for v in gdf[col]]

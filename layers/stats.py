@@ -23,6 +23,7 @@ from layers.charts import statistics_charts
 from layers.geojson import dumps
 from layers.i18n import DEFAULT_LANG, LANGS, Lang, text, to_traditional
 from layers.lean import lean_layers
+from layers.localize import OPEN_WORDS
 from layers.romanize import raw_pinyin
 
 #: How many named projects a pair summary lists when the projects layer is drawn lean.
@@ -690,10 +691,18 @@ def _localized(value: Any, lang: Lang) -> Any:
             if lang == "zh-Hant":
                 out[key] = to_traditional(v)
             else:
-                out[key] = en if isinstance(en, str) else v
+                out[key] = en if isinstance(en, str) else _open_word(key, v)
         else:
             out[key] = v
     return out
+
+
+def _open_word(key: str, value: str) -> str:
+    """The spec's English word of a free-text value (``sector``), or the value as it is."""
+    if key not in OPEN_WORDS:
+        return value
+    word = SPEC.vocabulary(OPEN_WORDS[key]).words.get(value)
+    return word.en if word and word.en else value
 
 
 @dataclass(frozen=True)

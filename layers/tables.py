@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.spec import SPEC, Field, LayerSpec
-from layers.i18n import Lang, text
+from layers.i18n import Lang, money, text
 
 #: The layers shown as tables (those with ``table`` columns in the spec).
 TABLE_LAYERS = SPEC.ids_with("table")
@@ -55,6 +55,8 @@ def value_text(field: Field, value: object, lang: Lang) -> Cell:
         words = SPEC.vocabulary(field.vocabulary).words
         if value in words:
             return Cell(text(words[value].zh, words[value].en, lang) or value)
+    if field.kind == "money" and isinstance(value, int | float):
+        return Cell(money(value, lang))
     if isinstance(value, float):
         return Cell(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}")
     if isinstance(value, str) and lang == "zh-Hant":
@@ -63,8 +65,9 @@ def value_text(field: Field, value: object, lang: Lang) -> Cell:
 
 
 def _english_twin(field: Field, gdf: gpd.GeoDataFrame) -> str | None:
-    twin = field.name[:-3] + "_en" if field.name.endswith("_zh") else None
-    return twin if twin in gdf.columns else None
+    """The column holding the English of a field's text: ``X_en`` for ``X_zh`` or ``X``."""
+    twin = field.name[:-3] + "_en" if field.name.endswith("_zh") else field.name + "_en"
+    return twin if twin in gdf.columns and twin != field.name else None
 
 
 def table(gdf: gpd.GeoDataFrame, spec: LayerSpec, lang: Lang, pair: str | None = None) -> Table:

@@ -278,9 +278,11 @@ def test_view_values_come_from_the_data(app):
     assert set(values.pairs) == set(pairings.loc[pairings["level"] == "city", "id"])
     assert values.provinces == ("310000", "320000", "330000")
     sectors = {s for s in dataset.layers["projects"]["sector"] if isinstance(s, str)}
-    assert sectors and sectors | {to_traditional(s) for s in sectors} | {NO_SECTOR} == set(
-        values.sectors
-    )
+    english = {SPEC.word("sector", s, "en") for s in sectors}  # the spec's words: 'Auto parts'
+    assert "Auto parts" in english
+    assert sectors and sectors | {to_traditional(s) for s in sectors} | english | {
+        NO_SECTOR
+    } == set(values.sectors)
     assert set(SPEC.codes("status")) <= set(values.statuses)
     for layer_id in ("parks", "projects"):
         assert set(dataset.layers[layer_id]["status"].dropna()) <= set(values.statuses)

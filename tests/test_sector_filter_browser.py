@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from geo.spec import SPEC
 from layers.i18n import LANGS, to_traditional
 from layers.localize import localize_frame
 from tests.conftest import LiveServer
@@ -16,6 +17,7 @@ from webapp import DEFAULT_DATA_DIR, create_app
 
 SECTOR = "汽车零部件"  # the sector of the shipped data, as data/projects.csv writes it
 SECTOR_HANT = "汽車零部件"  # its OpenCC Traditional form, as the zh-Hant map's features carry it
+SECTOR_EN = "Auto parts"  # its English word in the spec, as the en map's features carry it
 TOOLS = "html[data-wanbei-tools='1']"
 # The ids of the features the map draws (a big layer is drawn lean, on one canvas).
 DRAWN = """(layer) => {
@@ -65,15 +67,18 @@ def test_the_labels_are_the_localized_layers_sectors(app):
             if sector in canonical:
                 assert labels[sector] == shown
     assert values.sector_labels["zh-Hant"][SECTOR] == SECTOR_HANT == to_traditional(SECTOR)
-    assert values.sector_labels["zh-Hans"][SECTOR] == values.sector_labels["en"][SECTOR] == SECTOR
-    # old zh-Hant links: their Traditional form is accepted and read as the canonical sector
-    assert values.sector_aliases == {SECTOR_HANT: SECTOR}
-    assert set(values.sectors) == canonical | {SECTOR_HANT, NO_SECTOR}
+    assert values.sector_labels["zh-Hans"][SECTOR] == SECTOR
+    # in English the spec's word (geo/spec.toml, vocabulary sector)
+    assert values.sector_labels["en"][SECTOR] == SECTOR_EN == SPEC.word("sector", SECTOR, "en")
+    # old zh-Hant links (their Traditional form) and English labels are read as the canonical
+    aliases = {SECTOR_HANT: SECTOR, SECTOR_EN: SECTOR}
+    assert values.sector_aliases == aliases
+    assert set(values.sectors) == canonical | {SECTOR_HANT, SECTOR_EN, NO_SECTOR}
     with app.test_request_context("/"):
         for lang in LANGS:
             config = views.officials_config(lang)
             assert config["sectors"] == values.sector_labels[lang]
-            assert config["sector_aliases"] == {SECTOR_HANT: SECTOR}
+            assert config["sector_aliases"] == aliases
 
 
 def test_old_traditional_links_are_still_accepted(client):

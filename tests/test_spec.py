@@ -115,3 +115,53 @@ def test_traditional_chinese_signs_with_the_right_character(hans, hant):
 def test_every_word_of_the_spec_in_traditional_chinese_signs_with_簽():
     words = [w.zh for v in SPEC.vocabularies.values() for w in v.words.values()]
     assert not [w for w in words if "籤" in to_traditional(w)]
+
+
+def test_english_data_words_come_from_the_spec_or_an_english_column():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.localize import localize_frame
+
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["a", "b"],
+            "sector": ["汽车零部件", "新行业"],
+            "operating_model": ["管委会+公司平台", None],
+            "site_note": ["based on 安徽固镇经济开发区", "蚌埠经开区"],
+            "site_note_en": ["based on the Guzhen Economic Development Zone", None],
+        },
+        geometry=[Point(117, 33), Point(117.1, 33)],
+        crs="EPSG:4326",
+    )
+    en = localize_frame(frame, "en")
+    assert list(en["sector"]) == ["Auto parts", "新行业"]  # an unknown word stays as written
+    assert en["operating_model"][0] == "Management committee with a company platform"
+    assert list(en["site_note"]) == ["based on the Guzhen Economic Development Zone", "蚌埠经开区"]
+    assert localize_frame(frame, "zh-Hans") is frame
+
+
+@pytest.mark.parametrize(
+    ("yi", "lang", "text"),
+    [
+        (21.6, "en", "2.16 billion yuan"),
+        (150, "en", "15 billion yuan"),
+        (3.5, "en", "350 million yuan"),
+        (0.05, "en", "5 million yuan"),
+        (21.6, "zh-Hans", "21.6 亿元"),
+        (21.6, "zh-Hant", "21.6 億元"),
+        (1200, "zh-Hans", "1,200 亿元"),
+    ],
+)
+def test_money_in_every_language(yi, lang, text):
+    from layers.i18n import money
+
+    assert money(yi, lang) == text
+
+
+def test_money_on_the_tables_and_the_stats_page(client):
+    projects = SPEC.layer("pairings").field("investment_yi")
+    assert value_text(projects, 21.6, "en").text == "2.16 billion yuan"
+    html = client.get("/stats?lang=en").get_data(as_text=True)
+    assert "billion yuan" in html and "100 million" not in html and "亿元" not in html
+    assert "亿元" in client.get("/stats").get_data(as_text=True)

@@ -9,7 +9,7 @@ from babel.messages.mofile import read_mo
 from flask import Flask, Response, g, request
 from flask_babel import Babel, get_locale
 
-from layers.i18n import DEFAULT_LANG, LANGS, Lang, check_lang
+from layers.i18n import DEFAULT_LANG, LANGS, Lang, check_lang, money
 from webapp.errors import ApiError
 
 # Accept-Language tags and the language each one means here.
@@ -81,6 +81,8 @@ def init_app(app: Flask) -> None:
     get ``js_messages()``: the scripts' words in the request's language."""
     Babel(app, default_locale=LOCALES[DEFAULT_LANG], locale_selector=_locale)
     app.after_request(_vary)
+
+    app.add_template_filter(money, "money")  # {{ amount_yi|money(lang) }}
 
     @app.context_processor
     def _scripts_words() -> dict:

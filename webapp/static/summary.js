@@ -36,10 +36,7 @@
   // "a(b)" in the page's language
   function paren(a, b) { return wanbei.t("{a}({b})", { a: a, b: b }); }
 
-  function yi(v) {
-    return v === null || v === undefined ? null
-      : wanbei.t("{n} 亿元", { n: v.toLocaleString("zh-CN") });
-  }
+  function yi(v) { return v === null || v === undefined ? null : wanbei.money(v); }
 
   function unknown(text) { return el("span", "wb-unknown", text || wanbei.t("未知")); }
 

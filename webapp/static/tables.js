@@ -116,6 +116,9 @@
     if (field.kind === "number" && typeof value === "number") {
       return { text: number(value), unknown: false };
     }
+    if (field.kind === "money" && typeof value === "number") {
+      return { text: wanbei.money(value), unknown: false };
+    }
     return { text: String(value), unknown: false };
   }
 

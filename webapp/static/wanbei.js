@@ -91,11 +91,23 @@
   }
   wanbei.styleFor = styleFor;
 
+  // An amount in 亿元 (100 million yuan) as the page's language writes it: "21.6 亿元"; in English
+  // in billions or millions of yuan ("2.16 billion yuan"), as layers.i18n.money does.
+  wanbei.money = function (yi) {
+    if (document.documentElement.lang === "en") {
+      var yuan = yi * 1e8, billions = yuan >= 1e9;
+      var n = (billions ? yuan / 1e9 : yuan / 1e6).toLocaleString("en", { maximumFractionDigits: 2 });
+      return n + (billions ? " billion yuan" : " million yuan");
+    }
+    return wanbei.t("{n} 亿元", { n: yi.toLocaleString("zh-CN") });
+  };
+
   function formatValue(cfg, field, value) {
     var labels = cfg.values[field.name];
     if (labels && Object.prototype.hasOwnProperty.call(labels, value)) {
       return labels[value];
     }
+    if (field.kind === "money" && typeof value === "number") return wanbei.money(value);
     if (field.kind === "number" && typeof value === "number") {
       return value.toLocaleString("zh-CN");
     }
