@@ -10,12 +10,12 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constra
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install install-test chromium postgres fonts lint screenshot derive-data lock clean
+.PHONY: run test install install-test chromium postgres nginx fonts lint screenshot derive-data lock clean
 
 run: $(VENV)/.installed
 	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test chromium postgres
+test: $(VENV)/.installed-test chromium postgres nginx
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed
@@ -38,6 +38,10 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq chromium; }
+
+# nginx for the test of the documented production setup (docs/deploy.md's block, on loopback).
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq nginx-light; }
 
 # PostgreSQL and PostGIS (Debian's packages) for the PostGIS store. The tests start a throwaway
 # cluster in a fresh temporary directory on a free port and delete it when they finish; by hand:

@@ -54,6 +54,12 @@ def _serve(args: argparse.Namespace) -> int:
             threads=args.threads,
             behind_proxy=args.behind_proxy,
         )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            "Note: without --production this server is for one machine and a trusted network; "
+            "for the public, run --production behind a reverse proxy (docs/deploy.md).",
+            file=sys.stderr,
+        )
     # SIGTERM (systemd, docker stop) ends the server like Ctrl+C: the exit handlers run, and
     # remove the private download cache (else it is left until the next start sweeps it)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -248,7 +254,10 @@ def parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the map",
         description="Validate the data, then serve the map and "
-        "its downloads. The server refuses to start on invalid data and prints every problem.",
+        "its downloads. The server refuses to start on invalid data and prints every problem. "
+        "Without --production it is for one machine and a trusted network (a few slow clients "
+        "can hold it up); for the public, use --production behind a reverse proxy "
+        "(docs/deploy.md).",
     )
     serve.add_argument(
         "--host",

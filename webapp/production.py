@@ -64,6 +64,10 @@ def serve(
         "accesslog": "-",
         "errorlog": "-",
         "graceful_timeout": 10,
+        # a worker silent for this long is replaced (docs/deploy.md; nginx's proxy_read_timeout
+        # matches it); idle kept-alive connections from the proxy are closed after keepalive
+        "timeout": 120,
+        "keepalive": 5,
         "forwarded_allow_ips": "127.0.0.1,::1",
         # No admin socket in the home directory: nothing here uses it, and instances would share it.
         "control_socket_disable": True,
