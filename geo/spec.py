@@ -44,6 +44,7 @@ class Word:
     zh: str
     en: str
     tables: tuple[str, ...] = ()  # the tables whose column allows it; () = every table
+    aliases: tuple[str, ...] = ()  # other words an imported sheet may write for it
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,16 @@ class Vocabulary:
             for w in self.words.values()
             if table is None or not w.tables or table in w.tables
         )
+
+    def aliases(self, table: str | None = None) -> dict[str, str]:
+        """``{word: code}``: the aliases and the Chinese word of each code (of those a column of
+        ``table`` allows), as ``wanbei-map import`` reads a sheet's cells."""
+        return {
+            alias: w.code
+            for w in self.words.values()
+            if table is None or not w.tables or table in w.tables
+            for alias in dict.fromkeys((*w.aliases, w.zh))
+        }
 
     def labels(self, lang: Literal["zh", "en"]) -> dict[str, str]:
         """``{code: word}`` in Chinese or English (an empty English word is kept)."""
@@ -218,12 +229,26 @@ def _vocabularies(raw: dict, problems: list[str]) -> dict[str, Vocabulary]:
         words = {}
         for code, w in voc["words"].items():
             zh, en = _pair(w, f"{where}.words.{code}", problems, need_en=not is_open)
-            tables = w.get("tables", []) if isinstance(w, dict) else []
-            if not isinstance(tables, list):
-                problems.append(f"{where}.words.{code}: `tables` must be a list of table names")
-                tables = []
-            words[code] = Word(code, zh, en, tuple(tables))
+            lists = {}
+            for key in ("tables", "aliases"):
+                lists[key] = w.get(key, []) if isinstance(w, dict) else []
+                if not isinstance(lists[key], list):
+                    problems.append(f"{where}.words.{code}: `{key}` must be a list of words")
+                    lists[key] = []
+            words[code] = Word(code, zh, en, tuple(lists["tables"]), tuple(lists["aliases"]))
         out[name] = Vocabulary(name, str(voc.get("meaning", "")), words, is_open)
+        for table in {None, *(t for w in words.values() for t in w.tables)}:
+            seen: dict[str, str] = {}
+            for w in out[name].words.values():
+                if table is not None and w.tables and table not in w.tables:
+                    continue
+                for alias in dict.fromkeys((*w.aliases, w.zh)):
+                    tabled = table is not None or not any(v.tables for v in words.values())
+                    if seen.setdefault(alias, w.code) != w.code and tabled:
+                        problems.append(
+                            f"{where}: {alias!r} names both {seen[alias]!r} and {w.code!r} "
+                            f"in {table}"
+                        )
     return out
 
 

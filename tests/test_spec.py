@@ -76,11 +76,9 @@ def test_the_spec_is_plain_json_for_the_browser():
     import json
 
     body = json.loads(json.dumps(SPEC.as_json(), ensure_ascii=False))
-    assert body["vocabularies"]["status"]["words"]["licensed"] == {
-        "zh": "已挂牌",
-        "en": "Licensed",
-        "tables": ["parks"],
-    }
+    licensed = body["vocabularies"]["status"]["words"]["licensed"]
+    assert (licensed["zh"], licensed["en"], licensed["tables"]) == ("已挂牌", "Licensed", ["parks"])
+    assert "挂牌" in licensed["aliases"]
     assert [layer["id"] for layer in body["layers"]] == list(SPEC.ids)
 
 
@@ -165,3 +163,22 @@ def test_money_on_the_tables_and_the_stats_page(client):
     html = client.get("/stats?lang=en").get_data(as_text=True)
     assert "billion yuan" in html and "100 million" not in html and "亿元" not in html
     assert "亿元" in client.get("/stats").get_data(as_text=True)
+
+
+def test_the_importer_reads_the_spec_words_and_aliases():
+    from geo.importer.headers import VALUE_ALIASES
+
+    parks, projects = VALUE_ALIASES["parks.status"], VALUE_ALIASES["projects.status"]
+    assert parks["已挂牌"] == parks["揭牌"] == "licensed"
+    # one word, two tables: the spec's `tables` say which code it is
+    assert parks["签约"] == "agreement_signed" and projects["签约"] == "signed"
+    assert VALUE_ALIASES["places.precision"]["驻地"] == "seat"
+    assert VALUE_ALIASES["precision"]["驻地"] == "unit_seat"
+
+
+def test_an_alias_may_name_one_code_per_table():
+    raw = _raw()
+    words = raw["vocabularies"]["status"]["words"]
+    words["licensed"]["aliases"] = [*words["licensed"]["aliases"], "规划"]  # planned's, in parks
+    with pytest.raises(SpecError, match="'规划' names both 'planned' and 'licensed' in parks"):
+        build(raw)
