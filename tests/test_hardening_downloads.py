@@ -55,3 +55,22 @@ def test_a_failed_build_frees_its_slot(monkeypatch):
     assert client.get(FILTERED).status_code == 500
     monkeypatch.undo()
     assert client.get(FILTERED).status_code == 200
+
+
+def test_a_build_stops_when_the_server_says_its_client_hung_up(monkeypatch):
+    app = create_app({"TESTING": True})
+    writes = []
+    real = feat.write_feature_collection
+
+    def counting(collection, positions, out):
+        writes.append(out)
+        return real(collection, positions, out)
+
+    monkeypatch.setattr(feat, "write_feature_collection", counting)
+    client = app.test_client()
+    gone = client.get(FILTERED, environ_overrides={"waitress.client_disconnected": lambda: True})
+    assert gone.status_code == 499 and gone.data == b""
+    here = client.get(FILTERED, environ_overrides={"waitress.client_disconnected": lambda: False})
+    assert here.status_code == 200 and here.get_json()["features"]
+    assert len(writes) == 2
+    assert client.get(FILTERED).status_code == 200  # the slot was given back

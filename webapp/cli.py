@@ -63,7 +63,15 @@ def _serve(args: argparse.Namespace) -> int:
     # SIGTERM (systemd, docker stop) ends the server like Ctrl+C: the exit handlers run, and
     # remove the private download cache (else it is left until the next start sweeps it)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="wanbei-map")
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="wanbei-map",
+        # read ahead so that a client that hangs up is noticed while its download is built
+        channel_request_lookahead=1,
+    )
     return 0
 
 

@@ -20,6 +20,10 @@ class ConfigError(ValueError):
     stops, without a traceback."""
 
 
+class ClientGone(Exception):
+    """The client of a response being built hung up: the work stops (answered 499, unread)."""
+
+
 class ApiError(Exception):
     """A client error with a machine-readable code and the parameter at fault."""
 
@@ -75,6 +79,11 @@ def register(app: Flask) -> None:
                 exc.code or 500, (exc.name or "error").replace(" ", ""), exc.description or ""
             )
         return _page(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(ClientGone)
+    def client_gone(exc: ClientGone) -> Response:
+        # nobody reads it: the download's client hung up, and its build was stopped
+        return Response(status=499)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

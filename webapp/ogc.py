@@ -27,7 +27,7 @@ from layers.formats import FORMATS, ZIP_NAME, write_zip
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from webapp import filecache, state, transfer
-from webapp.errors import ApiError
+from webapp.errors import ApiError, ClientGone
 from webapp.proxy import external_url
 from webapp.state import served
 
@@ -571,9 +571,10 @@ def download_response(layer_id: str, ext: str) -> Response:
             out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
             try:
                 if ext == "geojson":  # the features' text, a chunk of them at a time
-                    feat.write_feature_collection(c, c.select(query), out)
+                    feat.write_feature_collection(c, c.select(query), _watched(out))
                 else:
-                    fmt.write(c.spec, c.subset(c.select(query)), out)
+                    target = out if ext == "gpkg" else _watched(out)  # GDAL writes GeoPackage
+                    fmt.write(c.spec, c.subset(c.select(query)), target)
                 response = filecache.temp_file_response(out, fmt.media_type)
             except BaseException:
                 out.close()
@@ -610,6 +611,27 @@ def _build_slot() -> Iterator[None]:
         yield
     finally:
         slots.release()
+
+
+class _Watched:
+    """A file object whose ``write`` stops the writer (:class:`ClientGone`) once the request's
+    client has hung up, as the WSGI server tells (waitress: ``waitress.client_disconnected``)."""
+
+    def __init__(self, file: Any, gone: Callable[[], bool]) -> None:
+        self._file, self._gone = file, gone
+
+    def write(self, data: bytes) -> int:
+        if self._gone():
+            raise ClientGone
+        return self._file.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
+def _watched(file: Any) -> Any:
+    gone = request.environ.get("waitress.client_disconnected")
+    return _Watched(file, gone) if callable(gone) else file
 
 
 @api_errors
