@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from geo.text import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -20,12 +22,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
+        where = printable(self.file)
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+            where += f", column {printable(self.column)}"
+        return f"{where}: {printable(self.message)}"
 
 
 class DataError(Exception):
@@ -40,7 +42,7 @@ class DataError(Exception):
         """A report for people: one line per problem, with a count."""
         head = f"{len(self.problems)} problem(s) in the data"
         if self.data_dir:
-            head += f" in {self.data_dir}"
+            head += f" in {printable(self.data_dir)}"
         return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo.errors import Problem
 from geo.schema import TABLES, Column, Table
+from geo.text import forbidden_character
 
 _ADCODE = re.compile(r"^[1-8]\d{5}$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -234,7 +235,14 @@ class _Column:
 
 
 def parse_cell(col: Column, cell: str) -> tuple[object, str | None]:
-    """Return (value, error message or None)."""
+    """Return (value, error message or None).
+
+    Any cell holding a control, bidi-override or noncharacter (:mod:`geo.text`) is refused, so
+    that data never carries them into pages, downloads or a terminal.
+    """
+    forbidden = forbidden_character(cell)
+    if forbidden:
+        return None, forbidden
     if col.allowed and cell not in col.allowed:
         return None, f"{cell!r} is not allowed; use one of: {', '.join(col.allowed)}"
     kind = col.kind

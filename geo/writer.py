@@ -12,6 +12,14 @@ that every intermediate state is a valid dataset (``places.csv`` before the tabl
 the places it gains). A reader (the web app's reloader) therefore only ever sees the old state,
 the new state, or a valid state in between.
 
+No change lands without its history line. Once every temporary file is written, a journal
+(``.pending.json``: the history record and which temporary file becomes which file) is written
+and fsync-ed: that is the commit. Then the files are moved, the history line appended and the
+journal removed. A writer killed before the journal leaves the data as it was (its temporary
+files are removed by the next writer); killed after it, the change is completed by
+:func:`recover` — moving the files still waiting, appending the history line if it is missing —
+which the next write, the next import and ``wanbei-map reload``/``serve`` call first.
+
 Neither ``history.jsonl`` nor ``.backup/`` is data: :func:`geo.dataset.data_version` hashes the
 schema's CSV files and ``boundaries.geojson`` only, so writing them does not change the version.
 """
@@ -26,10 +34,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["BACKUP_DIR", "HISTORY_FILE", "atomic_write", "read_history", "write_files"]
+__all__ = [
+    "BACKUP_DIR",
+    "HISTORY_FILE",
+    "JOURNAL_FILE",
+    "atomic_write",
+    "read_history",
+    "recover",
+    "write_files",
+]
 
 BACKUP_DIR = ".backup"
 HISTORY_FILE = "history.jsonl"
+JOURNAL_FILE = ".pending.json"
 _TMP_PREFIX = ".tmp-"
 
 
@@ -95,27 +112,77 @@ def write_files(
             raise ValueError(f"expected a plain file name inside {data_dir}, got {name!r}")
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    recover(data_dir)
     _remove_stale_temps(data_dir)
     temps = {name: _write_temp(data_dir / name, data) for name, data in contents.items()}
-    backups: dict[str, str] = {}
-    try:
-        for name, tmp in temps.items():
-            target = data_dir / name
-            if target.exists():
-                backups[name] = _backup(target, data_dir / BACKUP_DIR, stamp)
-            os.replace(tmp, target)
-            _fsync_dir(data_dir)
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+    backups = {
+        name: f"{BACKUP_DIR}/{name}.{stamp}" for name in contents if (data_dir / name).exists()
+    }
     full = {
         "when": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         **record,
         "files": list(contents),
         "backups": backups,
     }
-    append_history(data_dir, full)
+    try:
+        _write_journal(data_dir, full, {name: tmp.name for name, tmp in temps.items()})
+    except BaseException:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    recover(data_dir)  # the commit is made: move the files, append the history line
     return Written(tuple(contents), backups, full)
+
+
+def recover(data_dir: str | Path) -> dict | None:
+    """Complete a change whose journal was written (see the module's docstring).
+
+    Moves the temporary files the journal names that are still there (each file's backup made
+    first), appends the journal's history record unless the history already ends with it, and
+    removes the journal. A journal that cannot be read was never committed: it is removed and
+    its temporary files are left to the stale-file sweep.
+
+    Returns
+    -------
+    dict or None
+        The history record of the completed change, or None when there was nothing to do.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / JOURNAL_FILE
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        record, temps = journal["record"], journal["temps"]
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):  # cut short by a crash: never committed
+        path.unlink(missing_ok=True)
+        return None
+    for name, tmp_name in temps.items():
+        tmp, target = data_dir / tmp_name, data_dir / name
+        if not tmp.exists():
+            continue  # moved already
+        backup = record.get("backups", {}).get(name)
+        if backup and target.exists() and not (data_dir / backup).exists():
+            _backup(target, data_dir / backup)
+        os.replace(tmp, target)
+        _fsync_dir(data_dir)
+    history = read_history(data_dir)
+    if not history or history[-1] != record:
+        append_history(data_dir, record)
+    path.unlink(missing_ok=True)
+    _fsync_dir(data_dir)
+    return record
+
+
+def _write_journal(data_dir: Path, record: dict, temps: dict[str, str]) -> None:
+    """Write the journal in place (not renamed: a journal cut short does not parse, and is not
+    a commit), flushed and fsync-ed, and the directory with it."""
+    body = json.dumps({"record": record, "temps": temps}, ensure_ascii=False)
+    with open(data_dir / JOURNAL_FILE, "w", encoding="utf-8") as f:
+        f.write(body)
+        f.flush()
+        os.fsync(f.fileno())
+    _fsync_dir(data_dir)
 
 
 def append_history(data_dir: str | Path, record: dict) -> None:
@@ -156,17 +223,15 @@ def _write_temp(path: Path, data: bytes) -> Path:
     return tmp
 
 
-def _backup(target: Path, backup_dir: Path, stamp: str) -> str:
-    backup_dir.mkdir(exist_ok=True)
-    backup = backup_dir / f"{target.name}.{stamp}"
+def _backup(target: Path, backup: Path) -> None:
+    backup.parent.mkdir(exist_ok=True)
     try:
         os.link(target, backup)  # the old bytes themselves: the rename leaves them untouched
     except OSError:
         shutil.copy2(target, backup)
         with open(backup, "rb") as f:
             os.fsync(f.fileno())
-    _fsync_dir(backup_dir)
-    return f"{BACKUP_DIR}/{backup.name}"
+    _fsync_dir(backup.parent)
 
 
 def _remove_stale_temps(data_dir: Path) -> None:

@@ -516,6 +516,11 @@ def test_interrupted_import_leaves_valid_data(
     )
     assert not list(data_copy.glob(".tmp-*"))
     assert len(load_dataset(data_copy).layers["projects"]) == 7
+    # no change without its history line: the one import that landed is recorded, once
+    (record,) = read_history(data_copy)
+    assert record["version_after"] == data_version(data_copy)
+    assert record["files"] == ["places.csv", "projects.csv"]
+    assert not (data_copy / ".pending.json").exists()
 
 
 def test_killed_import_never_breaks_the_data(data_copy):

@@ -13,6 +13,7 @@ from geo.dataset import load_dataset
 from geo.errors import DataError
 from geo.extras import MissingExtra
 from geo.spec import SPEC
+from geo.text import printable
 
 
 def _default_data_dir() -> str:
@@ -146,7 +147,7 @@ def _import(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     bar = None
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int | None) -> None:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=total, unit="row", desc="reading", disable=_quiet())
@@ -164,8 +165,9 @@ def _import(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             progress=progress,
         )
-    except (ValueError, FileNotFoundError) as exc:
-        print(exc, file=sys.stderr)
+    except (ValueError, FileNotFoundError) as exc:  # the file cannot be read (FileError)
+        print(printable(exc), file=sys.stderr)
+        print("Nothing written.", file=sys.stderr)
         return 2
     finally:
         if bar is not None:
@@ -191,7 +193,7 @@ def _import(args: argparse.Namespace) -> int:
         else:
             record = apply_import(plan, user=args.user)
     except (RuntimeError, DataError) as exc:
-        print(exc.report() if isinstance(exc, DataError) else exc, file=sys.stderr)
+        print(exc.report() if isinstance(exc, DataError) else printable(exc), file=sys.stderr)
         print("Nothing written.", file=sys.stderr)
         return 1
     if url:
@@ -221,10 +223,11 @@ def _import_to_database(plan, url: str, args: argparse.Namespace) -> dict:
 
 
 def _reload(args: argparse.Namespace) -> int:
-    from geo.writer import atomic_write  # noqa: PLC0415
+    from geo.writer import atomic_write, recover  # noqa: PLC0415
     from webapp.state import RELOAD_TRIGGER  # noqa: PLC0415
 
     data_dir = Path(_data_dir(args))
+    recover(data_dir)  # an import killed after its commit: complete it, history line and all
     try:
         dataset = load_dataset(data_dir)
     except DataError as exc:
@@ -338,11 +341,13 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import",
         help="import an official's spreadsheet into one table",
-        description="Read an XLSX or CSV file (UTF-8, UTF-8 with BOM or GB18030; Chinese or "
+        description="Read an XLSX or CSV file (UTF-8, GB18030, Big5 or Shift-JIS; Chinese or "
         "English headers, see docs/import.md), merge its rows into a table by id and validate "
         "the whole resulting dataset before anything is written. Writes are atomic, keep a "
         "backup in DIR/.backup/ and are recorded in DIR/history.jsonl. Exits 0 when every row "
-        "was accepted, 1 when any was rejected, 2 when the file cannot be read.",
+        "was accepted, 1 when any was rejected, 2 when the file cannot be read (not a "
+        "workbook or CSV, an encoding not read, or over the limits WANBEI_IMPORT_MAX_ROWS, "
+        "WANBEI_IMPORT_MAX_CELLS, WANBEI_IMPORT_MAX_MB).",
     )
     imp.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
     imp.add_argument(

@@ -319,7 +319,7 @@ def map_header(
 ) -> tuple[int | None, list[SheetColumn], list[ImportProblem], list[ImportProblem]]:
     aliases = _alias_index(layer)
     best: tuple[int, int] | None = None
-    for pos, (_, cells) in enumerate(sheet.rows[:10]):
+    for pos, (_, cells) in enumerate(sheet.head(10)):
         known = sum(
             1
             for c in cells
@@ -347,7 +347,7 @@ def map_header(
             [],
         )
     pos = best[0]
-    number, cells = sheet.rows[pos]
+    number, cells = sheet.head(10)[pos]
     columns: list[SheetColumn] = []
     problems: list[ImportProblem] = []
     notes: list[ImportProblem] = []

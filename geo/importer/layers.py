@@ -76,7 +76,7 @@ def _sited(row: Row, ctx: Context) -> None:
     host_hint = None
     if row.has("host"):
         try:
-            host_hint = ctx.gazetteer.resolve(row.text("host")).adcode
+            host_hint = ctx.resolve_place(row.text("host")).adcode
         except PlaceError:
             host_hint = None
     pairing_id = read_pairing(row, ctx, host=host_hint)
@@ -254,7 +254,7 @@ def _pairing(row: Row, ctx: Context) -> None:
             codes = []
             for part in parts:
                 try:
-                    codes.append(ctx.gazetteer.resolve(part).adcode)
+                    codes.append(ctx.resolve_place(part).adcode)
                 except PlaceError as exc:
                     row.problem("pair", exc.reason, exc.suggestion)
                     codes.append(None)

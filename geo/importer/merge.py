@@ -7,7 +7,7 @@ import csv
 import io
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,10 +26,12 @@ from geo.importer.headers import (
 from geo.importer.layers import READERS
 from geo.importer.normalise import cell_text, place_row
 from geo.importer.problems import ImportPlan, ImportProblem
-from geo.importer.read import Sheet, read_sheets
+from geo.importer.read import BIG5, Limits, Sheet, encoding_label, open_sheets
 from geo.importer.rows import Context, Row
 from geo.load import parse_cell
 from geo.schema import TABLES, Table
+from geo.text import forbidden_character
+from geo.writer import recover
 
 TOTAL_ROWS = {"合计", "总计", "小计", "total"}
 
@@ -43,13 +45,16 @@ def read_table_text(path: Path, table: Table) -> tuple[list[str], list[dict[str,
     return header, [{k: (v or "") for k, v in r.items() if k is not None} for r in reader]
 
 
-def table_bytes(header: list[str], rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+def table_bytes(header: list[str], rows: Iterable[dict[str, str] | list[str]]) -> bytes:
+    """A table as CSV bytes (UTF-8): rows as dicts, or as lists in the order of ``header``."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
     for r in rows:
-        writer.writerow([r.get(c, "") for c in header])
-    return out.getvalue().encode("utf-8")
+        writer.writerow([r.get(c, "") for c in header] if isinstance(r, dict) else r)
+    text.flush()
+    return out.getvalue()
 
 
 def _canon(table: Table, row: dict[str, str]) -> dict[str, object]:
@@ -82,14 +87,15 @@ def plan_import(
     source: str | None = None,
     sheet: str | None = None,
     today: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Read ``path`` into ``layer``, merge it into ``data_dir`` and validate the result.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        The spreadsheet: ``.xlsx`` or ``.csv`` (UTF-8, UTF-8 with BOM or GB18030).
+        The spreadsheet: ``.xlsx`` or ``.csv`` (UTF-8, GB18030, Big5 or Shift-JIS).
     layer : {"projects", "parks", "partnerships", "pairings", "places"}
         The table the rows go into.
     data_dir : str or pathlib.Path
@@ -107,13 +113,21 @@ def plan_import(
     today : str, optional
         The ``updated`` date of changed rows (YYYY-MM-DD; default: today, UTC).
     progress : callable, optional
-        Called as ``progress(done, total)`` while rows are read.
+        Called as ``progress(done, total)`` while rows are read (``total`` None when unknown).
+    limits : Limits, optional
+        What the file may hold at most (default: :meth:`Limits.from_env`).
 
     Returns
     -------
     ImportPlan
         ``contents`` holds the files to write; empty when nothing would change, or when rows
         were rejected and ``accept_valid`` is false.
+
+    Raises
+    ------
+    FileError
+        The file cannot be read: not a workbook or CSV, an encoding the import does not read,
+        or more rows, cells or bytes than ``limits`` allow. Nothing is planned.
     """
     if layer not in IMPORT_LAYERS:
         raise ValueError(f"unknown layer {layer!r}; expected one of {', '.join(IMPORT_LAYERS)}")
@@ -125,11 +139,9 @@ def plan_import(
     path, data_dir = Path(path), Path(data_dir)
     today = today or datetime.now(UTC).date().isoformat()
     plan = ImportPlan(file=path.name, layer=layer, data_dir=str(data_dir))
-    try:
-        sheets = read_sheets(path, sheet)
-    except ValueError as exc:
-        plan.problems.append(ImportProblem(path.name, None, None, None, str(exc)))
-        return plan
+    limits = limits or Limits.from_env()
+    if data_dir.is_dir():
+        recover(data_dir)  # complete an import killed after its commit, history line and all
     gaz_path = data_dir / "gazetteer.csv"
     gazetteer = load_gazetteer(gaz_path if gaz_path.is_file() else None)
     headers: dict[str, list[str]] = {}
@@ -144,9 +156,11 @@ def plan_import(
         source or f"{path.name} (imported {today})",
         today,
     )
-    plan.version_before = data_version(data_dir) if data_dir.is_dir() else ""
+    if data_dir.is_dir():
+        plan.version_before = data_version(data_dir)
 
-    rows = _read_rows(sheets, layer, plan, ctx, progress)
+    with open_sheets(path, sheet, limits) as sheets:
+        rows = _read_rows(sheets, layer, plan, ctx, progress)
     _check_duplicates(rows)
     _plan_merge(plan, rows, ctx, headers, data_dir, accept_valid, replace)
     return plan
@@ -157,10 +171,16 @@ def _read_rows(
     layer: str,
     plan: ImportPlan,
     ctx: Context,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int | None], None] | None,
 ) -> list[Row]:
+    """Read the data rows of every sheet with a header for ``layer``, one row at a time."""
     mapped = []
     for sh in sheets:
+        if sh.encoding and sh.encoding not in ("utf-8", "utf-8-sig"):
+            said = f"read as {encoding_label(sh.encoding)}"
+            if sh.encoding in BIG5:
+                said += ", its Traditional Chinese converted to Simplified (OpenCC t2s)"
+            plan.notes.append(ImportProblem(sh.name, None, None, None, said))
         pos, columns, problems, notes = map_header(sh, layer)
         if pos is None:
             if len(sheets) > 1 and any(map_header(s, layer)[0] is not None for s in sheets):
@@ -173,11 +193,12 @@ def _read_rows(
         plan.problems += problems
         plan.notes += notes
         mapped.append((sh, pos, columns))
-    total = sum(len(sh.rows) - pos - 1 for sh, pos, _ in mapped)
+    sizes = [sh.size for sh, _, _ in mapped]
+    total = None if None in sizes else sum(sh.size - pos - 1 for sh, pos, _ in mapped)
     done = 0
     rows: list[Row] = []
     for sh, pos, columns in mapped:
-        for number, cells in sh.rows[pos + 1 :]:
+        for number, cells in sh.rows_after(pos):
             done += 1
             if progress:
                 progress(done, total)
@@ -191,7 +212,8 @@ def _read_rows(
                 plan.notes.append(ImportProblem(sh.name, number, None, first, "total row skipped"))
                 continue
             row = Row(sh.name, number, values)
-            READERS[layer](row, ctx)
+            if not _refuse_forbidden(row):
+                READERS[layer](row, ctx)
             if row.id is None and not row.problems:
                 row.problem(
                     "id",
@@ -199,9 +221,22 @@ def _read_rows(
                     "give an id, or the name and the pair",
                     value="",
                 )
+            row.done()
             rows.append(row)
     plan.rows_read = len(rows)
     return rows
+
+
+def _refuse_forbidden(row: Row) -> bool:
+    """Report each cell holding a control, bidi-override or noncharacter; True if any does."""
+    found = False
+    for name, (_, value) in row.cells.items():
+        if isinstance(value, str):
+            reason = forbidden_character(value)
+            if reason:
+                row.problem(name, reason, "the import keeps no control characters")
+                found = True
+    return found
 
 
 def _check_duplicates(rows: list[Row]) -> None:
@@ -234,10 +269,12 @@ def _plan_merge(
     header = headers[layer]
     candidates = [r for r in rows if not r.problems]
     unattributed = False
+    validated = None  # what the dataset accepted: merged table, places added, files
     for _ in range(len(rows) + 1):  # drop the rows the dataset rejects, then try again
         merged, places_added, origin = _merge(plan, candidates, ctx, table, header, replace, rows)
         for row in candidates:  # cell checks the schema makes
-            _check_cells(row, merged.get(row.id), table)
+            cells = merged.get(row.id)
+            _check_cells(row, dict(zip(header, cells, strict=True)) if cells else None, table)
         bad = [r for r in candidates if r.problems]
         if bad:
             candidates = [r for r in candidates if not r.problems]
@@ -249,11 +286,16 @@ def _plan_merge(
             )
         ordered = list(merged.values())
         contents[f"{layer}.csv"] = table_bytes(header, ordered)
-        unattributed = _validate(plan, ctx, data_dir, contents, ordered, origin, rows)
+        key_index = header.index(table.key)
+        unattributed = _validate(plan, ctx, data_dir, contents, ordered, key_index, origin, rows)
+        del ordered, origin
         bad = [r for r in candidates if r.problems]
+        if not unattributed and not bad:
+            validated = merged, places_added, contents  # the candidates are the accepted rows
         if unattributed or not bad:
             break
         candidates = [r for r in candidates if not r.problems]
+        del merged, contents
     plan.problems += [p for r in rows for p in r.problems]
     plan.problems = sorted(set(plan.problems), key=problem_key)
     plan.notes = sorted(
@@ -262,7 +304,11 @@ def _plan_merge(
     plan.rejected_rows = sorted({(r.sheet, r.number) for r in rows if r.problems})
     accepted = [r for r in rows if not r.problems]
     plan.rows_accepted = len(accepted)
-    merged, places_added, _ = _merge(plan, accepted, ctx, table, header, replace, rows)
+    if validated is None:
+        merged, places_added, _ = _merge(plan, accepted, ctx, table, header, replace, rows)
+        contents = None
+    else:
+        merged, places_added, contents = validated
     if plan.rejected_rows and replace:
         plan.removed = []
         plan.problems.append(
@@ -281,10 +327,14 @@ def _plan_merge(
     if not (plan.added or plan.changed or plan.removed or places_added):
         plan.contents = {}
         return
-    contents = {}
-    if places_added:
-        contents["places.csv"] = table_bytes(headers["places"], ctx.tables["places"] + places_added)
-    contents[f"{layer}.csv"] = table_bytes(header, list(merged.values()))
+    if contents is None:
+        contents = {}
+        if places_added:
+            contents["places.csv"] = table_bytes(
+                headers["places"], ctx.tables["places"] + places_added
+            )
+        contents[f"{layer}.csv"] = table_bytes(header, list(merged.values()))
+    del merged
     plan.contents = contents
     plan.version_after = _version_of(data_dir, contents)
 
@@ -297,14 +347,16 @@ def _merge(
     header: list[str],
     replace: bool,
     all_rows: list[Row],
-) -> tuple[dict[str, dict[str, str]], list[dict[str, str]], dict[str, object]]:
-    """The new table (id → row), the places to add, and where each row comes from."""
-    merged = {r[table.key]: dict(r) for r in ctx.tables[ctx.layer]}
-    origin: dict[str, object] = {key: None for key in merged}
+) -> tuple[dict[str, list[str]], list[dict[str, str]], dict[str, object]]:
+    """The new table (id → its cells in the order of ``header``), the places to add, and where
+    each row comes from (lists, not dicts: a table may have hundreds of thousands of rows)."""
+    merged = {r[table.key]: [r.get(c, "") for c in header] for r in ctx.tables[ctx.layer]}
+    origin: dict[str, object] = dict.fromkeys(merged)
     plan.added, plan.changed, plan.unchanged, plan.removed = [], [], [], []
     for row in rows:
-        old = merged.get(row.id)
-        new = dict(old) if old else {c: "" for c in header}
+        cells = merged.get(row.id)
+        old = dict(zip(header, cells, strict=True)) if cells is not None else None
+        new = dict(old) if old else dict.fromkeys(header, "")
         new.update(row.values)
         new[table.key] = row.id
         origin[row.id] = row
@@ -312,13 +364,13 @@ def _merge(
             new["source"] = merge_sources(old["source"], row.values["source"])
         if old is None:
             new["updated"] = ctx.today
-            merged[row.id] = new
+            merged[row.id] = [new.get(c, "") for c in header]
             plan.added.append(row.id)
         elif _canon(table, old) != _canon(table, new):
             if not row.has("source") and "source" in old:  # the change's source: this file
                 new["source"] = merge_sources(new["source"], ctx.default_source)
             new["updated"] = ctx.today
-            merged[row.id] = new
+            merged[row.id] = [new.get(c, "") for c in header]
             plan.changed.append(row.id)
         else:
             plan.unchanged.append(row.id)
@@ -399,7 +451,8 @@ def _validate(
     ctx: Context,
     data_dir: Path,
     contents: dict[str, bytes],
-    ordered: list[dict[str, str]],
+    ordered: list[list[str]],
+    key_index: int,
     origin: dict[str, object],
     rows: list[Row],
 ) -> bool:
@@ -429,7 +482,7 @@ def _validate(
     for p in found:
         row: Row | None = None
         if p.file == layer_file and p.row is not None and 0 <= p.row - 2 < len(ordered):
-            key = ordered[p.row - 2][TABLES[plan.layer].key]
+            key = ordered[p.row - 2][key_index]
             candidate = origin.get(key)
             row = candidate if isinstance(candidate, Row) else None
         elif p.file == "places.csv" and p.row is not None and p.row >= first_added:

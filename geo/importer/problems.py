@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from geo.text import printable
+
 # --- problems and the plan -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class ImportProblem:
     """One problem (or note) in one place of the imported file.
 
@@ -24,16 +26,16 @@ class ImportProblem:
     suggestion: str = ""
 
     def __str__(self) -> str:
-        where = self.sheet
+        where = printable(self.sheet)
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column {self.column}"
+            where += f", column {printable(self.column)}"
         if self.value not in (None, "") and f'"{self.value}"' not in self.reason:
-            where += f' "{self.value}"'
-        text = f"{where}: {self.reason}"
+            where += f' "{printable(self.value)}"'
+        text = f"{where}: {printable(self.reason)}"
         if self.suggestion:
-            text += f" — {self.suggestion}"
+            text += f" — {printable(self.suggestion)}"
         return text
 
 
@@ -70,7 +72,7 @@ class ImportPlan:
 
     def report(self) -> str:
         """Every problem and note, then the changes, for people."""
-        out = [f"{self.file} → {self.layer}: {self.rows_read} row(s) read"]
+        out = [f"{printable(self.file)} → {self.layer}: {self.rows_read} row(s) read"]
         if self.problems:
             rejected = len(self.rejected_rows)
             out.append(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from geo import coords
-from geo.gazetteer import Gazetteer, PlaceError, normalise_text, resolve_pairing
+from geo.gazetteer import Gazetteer, PlaceError, Unit, normalise_text, resolve_pairing
 from geo.importer.headers import CRS_ALIASES, VALUE_ALIASES, SheetColumn
 from geo.importer.normalise import (
     AMOUNT_UNITS,
@@ -29,8 +31,11 @@ from geo.schema import TABLES
 
 # --- one row -------------------------------------------------------------------------------------
 
+_NO_PLACES: frozenset[str] = frozenset()
+_KEPT_CELLS = frozenset({"id", "name_zh", "source"})  # what is asked of a row once it is read
 
-@dataclass
+
+@dataclass(slots=True)
 class Row:
     """One data row of a sheet while it is read."""
 
@@ -43,7 +48,14 @@ class Row:
     origin: dict[str, str] = field(default_factory=dict)  # schema column -> sheet column label
     id: str | None = None
     existing: dict[str, str] | None = None
-    places: set[str] = field(default_factory=set)  # adcodes the row needs in places.csv
+    places: set[str] | frozenset[str] = field(default_factory=set)  # adcodes it needs in places
+
+    def done(self) -> None:
+        """The row is read: keep only what merging and reporting use (a sheet may have
+        hundreds of thousands of rows)."""
+        self.cells = {k: v for k, v in self.cells.items() if k in _KEPT_CELLS}
+        if not self.places:
+            self.places = _NO_PLACES
 
     def has(self, name: str) -> bool:
         return name in self.cells and cell_text(self.cells[name][1]) != ""
@@ -70,6 +82,7 @@ class Row:
 
     def note(self, name: str | None, reason: str, suggestion: str = "") -> None:
         label = self.label(name) if name else None
+        reason = sys.intern(reason)  # the same note on many rows is one string
         self.notes.append(ImportProblem(self.sheet, self.number, label, None, reason, suggestion))
 
     def set(self, column: str, text: str, from_field: str | None = None) -> None:
@@ -112,6 +125,35 @@ class Context:
             dtype=object,
         ).replace({"": None})
         self.places = {r["adcode"] for r in tables["places"]}
+        self._resolved: dict[tuple, tuple[object, PlaceError | None]] = {}
+
+    #: Resolved places and pairings are kept (a sheet repeats them on every row) up to this many.
+    CACHE_SIZE = 4096
+
+    def resolve_place(self, text: str, within: list[str] | None = None) -> Unit:
+        """:meth:`Gazetteer.resolve`, remembered (its :class:`PlaceError` too)."""
+        return self._cached(
+            ("place", text, tuple(within or ())), self.gazetteer.resolve, text, within
+        )
+
+    def resolve_pairing(self, text: str, host: str | None = None) -> str:
+        """:func:`geo.gazetteer.resolve_pairing` against the pairings table, remembered."""
+        return self._cached(
+            ("pairing", text, host), resolve_pairing, text, self.pairings, self.gazetteer, host=host
+        )
+
+    def _cached(self, key: tuple, function: Callable, *args: object, **kwargs: object):
+        if key not in self._resolved:
+            if len(self._resolved) >= self.CACHE_SIZE:
+                self._resolved.clear()
+            try:
+                self._resolved[key] = (function(*args, **kwargs), None)
+            except PlaceError as exc:
+                self._resolved[key] = (None, exc)
+        value, error = self._resolved[key]
+        if error is not None:
+            raise error
+        return value
 
     def helped_of(self, pairing_id: str) -> str | None:
         for r in self.tables["pairings"]:
@@ -202,7 +244,7 @@ def read_place(row: Row, name: str, ctx: Context, within: list[str] | None = Non
     if not row.has(name):
         return None
     try:
-        unit = ctx.gazetteer.resolve(row.text(name), within=within)
+        unit = ctx.resolve_place(row.text(name), within)
     except PlaceError as exc:
         row.problem(name, exc.reason, exc.suggestion)
         return None
@@ -213,7 +255,7 @@ def read_pairing(row: Row, ctx: Context, host: str | None = None) -> str | None:
     if not row.has("pairing"):
         return None
     try:
-        return resolve_pairing(row.text("pairing"), ctx.pairings, ctx.gazetteer, host=host)
+        return ctx.resolve_pairing(row.text("pairing"), host)
     except PlaceError as exc:
         row.problem("pairing", exc.reason, exc.suggestion)
         return None
