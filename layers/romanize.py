@@ -52,7 +52,7 @@ def raw_pinyin(texts: Sequence[str]) -> list[tuple[str, str]]:
         For each text, in order: the syllables joined with nothing between them (characters that
         are not Chinese kept as they are) and the initials (``errors="ignore"``: only Chinese
         characters give one), e.g. ``("bengbushi", "bbs")`` for 蚌埠市. Callers lower-case and
-        normalise them (:func:`layers.stats.pinyin`).
+        normalise them (:func:`layers.searchindex.pinyin`).
     """
     clean = [_WHITE.sub(" ", str(t)) for t in texts]
     with _cache_lock:  # what is known now: the cache may be emptied before the answer

@@ -1,6 +1,6 @@
 """Search on the server: the same matching as the page's search, for layers too big to ship.
 
-The page searches the index of ``/api/search.json`` (:func:`layers.stats.search_index`) in the
+The page searches the index of ``/api/search.json`` (:func:`layers.searchindex.search_index`) in the
 browser. A layer the map draws lean (:func:`layers.lean.lean_layers`: 100,000 project sites)
 is left out of that index; the page asks the server instead, which matches a query here with the
 rule of ``search`` in ``officials.js``: the Chinese name starts with the query (score 0) or holds
@@ -29,15 +29,15 @@ import pandas as pd
 
 from geo.dataset import Dataset
 from layers.i18n import DEFAULT_LANG, Lang
-from layers.stats import (
+from layers.searchindex import (
     SEARCH_LAYERS,
-    localize,
     normalize,
     search_entry,
     search_frame,
     search_pinyin,
     search_texts,
 )
+from layers.stats import localize
 
 #: The most results one query returns.
 MAX_LIMIT = 100
@@ -103,7 +103,7 @@ CHUNK = 2000
 
 
 class _Row:
-    """One feature of a layer as :func:`layers.stats.search_entry` reads it (cells as
+    """One feature of a layer as :func:`layers.searchindex.search_entry` reads it (cells as
     attributes), read from the layer's own columns."""
 
     __slots__ = ("_columns", "_row")
@@ -126,7 +126,7 @@ class LayerSearch:
     result's entry is read."""
 
     layer: str
-    #: The columns of :func:`layers.stats.search_frame` (arrays shared with the dataset).
+    #: The columns of :func:`layers.searchindex.search_frame` (arrays shared with the dataset).
     columns: dict[str, Any]
     zh: _Text
     pinyin: _Text
@@ -135,7 +135,7 @@ class LayerSearch:
 
     @classmethod
     def build(cls, layer: str, frame: pd.DataFrame) -> LayerSearch:
-        """Build it from :func:`layers.stats.search_frame` of ``layer``.
+        """Build it from :func:`layers.searchindex.search_frame` of ``layer``.
 
         The texts are made :data:`CHUNK` features at a time, straight from the columns: no
         entry per feature is built and the names are the frame's own strings.
@@ -143,9 +143,9 @@ class LayerSearch:
         Parameters
         ----------
         layer : str
-            A layer of :data:`layers.stats.SEARCH_LAYERS`.
+            A layer of :data:`layers.searchindex.SEARCH_LAYERS`.
         frame : pandas.DataFrame
-            Its :func:`layers.stats.search_frame`; kept (its columns) for the results.
+            Its :func:`layers.searchindex.search_frame`; kept (its columns) for the results.
 
         Returns
         -------
@@ -276,7 +276,7 @@ def prepare_search(dataset: Dataset, layers: Iterable[str] = SEARCH_LAYERS) -> S
     ----------
     dataset : geo.dataset.Dataset
     layers : iterable of str
-        Layers of :data:`layers.stats.SEARCH_LAYERS` (all of them by default; the page asks
+        Layers of :data:`layers.searchindex.SEARCH_LAYERS` (all of them by default; the page asks
         only for those its index leaves out).
 
     Returns
