@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely import Point
+from shapely import LineString, Point
 
 from geo import coords, plan
 from geo.errors import DataError, Problem
@@ -502,9 +503,19 @@ def build_layers(
         a: (lon, lat) for a, lon, lat in zip(places.adcode, places.lon, places.lat, strict=True)
     }
     names = places.set_index("adcode")[["name_zh", "name_en"]]
+    levels = dict(zip(places.adcode, places.level, strict=True))
+    # the provinces (上海 is not a place) name the districts of a municipality: 上海·闵行
+    units = pd.concat(
+        [
+            names,
+            boundaries.set_index("adcode")[["name_zh", "name_en"]].drop(
+                names.index, errors="ignore"
+            ),
+        ]
+    )
     layers = {
         "places": _points(places, places.lon, places.lat).assign(id=places.adcode),
-        "pairings": _pairings(t, seats, names),
+        "pairings": _pairings(t, seats, names, _ShortNames(units, levels)),
         "parks": _sited(t["parks"], seats, names, t["pairings"]),
         "projects": _sited(t["projects"], seats, names, t["pairings"]),
         "partnerships": _partnerships(t, seats),
@@ -539,8 +550,55 @@ def _pair_label(pairings: pd.DataFrame, names: pd.DataFrame, lang: str = "zh") -
     }
 
 
-def _pairings(t: dict, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
+class _ShortNames:
+    """The names a map label gives a pair's ends: 淮南, 上海·闵行, 灵璧 (Huainan,
+    Shanghai·Minhang, Lingbi): 市/区/县 dropped when two characters or more remain, and a
+    district named after its city."""
+
+    SUFFIXES_ZH = ("市", "区", "县")
+    SUFFIXES_EN = (" District", " County")
+
+    def __init__(self, units: pd.DataFrame, levels: dict[str, str]) -> None:
+        self.units = units
+        self.levels = levels
+
+    def _bare(self, adcode: str, lang: str) -> str:
+        zh = str(self.units.loc[adcode, "name_zh"])
+        name = str(self.units.loc[adcode, f"name_{lang}"] or zh)
+        stripped = zh[:-1] if zh.endswith(self.SUFFIXES_ZH) and len(zh) > 2 else zh
+        if stripped == zh:
+            return name if lang == "en" else zh.removesuffix("省")
+        if lang == "zh":
+            return stripped
+        for suffix in self.SUFFIXES_EN:
+            name = name.removesuffix(suffix)
+        return name
+
+    def __call__(self, adcode: str, lang: str, label: object = None) -> str:
+        if isinstance(label, str) and label:  # a party without an adcode: 徐州经济技术开发区
+            if lang == "zh":
+                return label
+            kind = " ETDZ" if label.endswith("经济技术开发区") else " (" + label + ")"
+            return self._bare(adcode, lang) + kind
+        name = self._bare(adcode, lang)
+        if self.levels.get(adcode) != "district":
+            return name
+        for parent in (adcode[:4] + "00", adcode[:2] + "0000"):
+            if parent in self.units.index:
+                return f"{self._bare(parent, lang)}·{name}"
+        return name
+
+
+def _pairings(t: dict, seats: dict, names: pd.DataFrame, short: _ShortNames) -> gpd.GeoDataFrame:
     p = t["pairings"].copy()
+    # what the map shows of each end and of the pair (its labels and tooltip), never the id
+    for lang in ("zh", "en"):
+        p[f"helping_short_{lang}"] = [
+            short(a, lang, label)
+            for a, label in zip(p.helping_adcode, p.helping_label, strict=True)
+        ]
+        p[f"helped_short_{lang}"] = [short(a, lang) for a in p.helped_adcode]
+        p[f"name_{lang}"] = p[f"helping_short_{lang}"] + " → " + p[f"helped_short_{lang}"]
     p.insert(
         3,
         "helping_name_zh",
@@ -609,6 +667,10 @@ def _partnerships(t: dict, seats: dict) -> gpd.GeoDataFrame:
     )
 
 
+#: The corridor's name, for the line that joins its members.
+CORRIDOR_NAME = ("长三角G60科创走廊", "Yangtze River Delta G60 S&T Innovation Corridor")
+
+
 def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
     members = frame[frame.role == "member"].sort_values("seq", kind="stable")
     member_codes = list(members.adcode)
@@ -634,6 +696,29 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
             }
         )
         geoms.append(Point(seats[r.adcode]))
+    if len(member_codes) >= 2:
+        # one line through the members in the corridor's order (seq): it reads as a corridor
+        order = [seats[m] for m in member_codes]
+        rows.append(
+            {
+                "id": "G60",
+                "kind": "line",
+                "adcode": None,
+                "name_zh": CORRIDOR_NAME[0],
+                "name_en": CORRIDOR_NAME[1],
+                "from_adcode": None,
+                "seq": pd.NA,
+                "status": None,
+                "link_drawn": None,
+                "since": pd.NA,
+                "length_km": round(sum(geodesic_km(a, b) for a, b in itertools.pairwise(order)), 1),
+                "confidence": members.confidence.iloc[0],
+                "source": " ; ".join(dict.fromkeys(members.source.dropna())),
+                "note": members.note.dropna().iloc[0] if members.note.notna().any() else None,
+                "updated": max(members.updated.dropna(), default=None),
+            }
+        )
+        geoms.append(LineString(order))
     for r in frame[frame.role != "member"].itertuples(index=False):
         given = pd.notna(r.link_from)
         origin = (

@@ -278,7 +278,7 @@ def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY, lang: Lang = DEFAU
 def _variant_geometry(spec: LayerSpec, value: str) -> str:
     if spec.geometry != "mixed":
         return spec.geometry
-    return "line" if value == "link" else "point"
+    return "line" if value in ("link", "line") else "point"
 
 
 def build_map(

@@ -30,7 +30,7 @@ def test_shipped_data_is_valid(data_copy):
         "parks": 11,
         "projects": 3,
         "partnerships": 5,
-        "corridor": 10,
+        "corridor": 11,
         "boundaries": 72,
     }
     assert (dataset.layers["pairings"]["level"] == "city").sum() == 8

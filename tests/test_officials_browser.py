@@ -361,6 +361,15 @@ def test_gcj02_basemap_draws_overlays_in_gcj02_and_back(session, geojson):
     line = next(f for f in geojson["pairings"]["features"] if f["id"] == NINGBO_BENGBU)
     lon, lat = park["geometry"]["coordinates"]
 
+    # the pairing is drawn as an arc (arcs.js) from the data's ends: shifted vertex by vertex
+    drawn = s.js(
+        "() => wanbei.view.shape(wanbei.entries.pairings.cfg, wanbei.entries.pairings.data)"
+        f".features.find(f => f.id === '{NINGBO_BENGBU}').geometry"
+    )
+    ends = line["geometry"]["coordinates"][0], line["geometry"]["coordinates"][-1]
+    assert (drawn["coordinates"][0], drawn["coordinates"][-1]) == ends
+    line = {"geometry": drawn}
+
     s.page.get_by_label("高德地图(GCJ-02)").check()
     s.page.wait_for_selector(".wb-tiles-gaode img.leaflet-tile-loaded")
     assert s.query()["basemap"] == ["gaode"]

@@ -67,6 +67,8 @@ CLIENT_MODULES = (
     "lean.js",
     "coords.js",
     "basemaps.js",
+    "arcs.js",
+    "labels.js",
     "furniture.js",
     "summary.js",
     "search.js",
@@ -146,6 +148,7 @@ def assets(lang: Lang = DEFAULT_LANG) -> Assets:
             url_for("map.vendor", name="markercluster", filename="MarkerCluster.css"),
             url_for("static", filename="wanbei.css"),
             url_for("static", filename="embed.css"),
+            url_for("static", filename="carto.css"),
         ),
         js=(
             url_for("map.vendor", name="leaflet", filename="leaflet.js"),

@@ -36,6 +36,8 @@
       filter: function () { return true; },
       classes: function () { return ""; },
       cluster: function () { return null; },
+      // the geometry a layer is drawn with (arcs.js curves the pairings); the data stays as is
+      shape: function (cfg, data) { return data; },
     },
   };
 
@@ -174,6 +176,7 @@
     var a = latlngs[i - 1], b = latlngs[i];
     var mid = L.latLng((a.lat + b.lat) / 2, (a.lng + b.lng) / 2);
     var style = styleFor(cfg, feature);
+    if (style.arrow === false) return; // an undirected line of a directed layer (the G60 band)
     var angle = bearing(a, b);
     var head = el("div", "wb-arrow-head");
     head.style.transform = "rotate(" + angle.toFixed(1) + "deg)";
@@ -292,7 +295,7 @@
     entry.features = {};
     var shown = 0;
     var project = wanbei.view.project;
-    var layer = L.geoJSON(entry.data, {
+    var layer = L.geoJSON(wanbei.view.shape(cfg, entry.data), {
       filter: function (feature) { return wanbei.view.filter(cfg, feature); },
       coordsToLatLng: function (c) {
         var p = project(c[0], c[1]);
