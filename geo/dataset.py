@@ -557,6 +557,13 @@ class _ShortNames:
 
     SUFFIXES_ZH = ("市", "区", "县")
     SUFFIXES_EN = (" District", " County")
+    # a party named by a label (no adcode of its own), in English: its city and its kind
+    KINDS_EN = (
+        ("经济技术开发区", "ETDZ"),
+        ("高新技术产业开发区", "High-tech Zone"),
+        ("新材料科技园", "New Materials Park"),
+        ("开发区", "Development Zone"),
+    )
 
     def __init__(self, units: pd.DataFrame, levels: dict[str, str]) -> None:
         self.units = units
@@ -576,10 +583,10 @@ class _ShortNames:
 
     def __call__(self, adcode: str, lang: str, label: object = None) -> str:
         if isinstance(label, str) and label:  # a party without an adcode: 徐州经济技术开发区
-            if lang == "zh":
-                return label
-            kind = " ETDZ" if label.endswith("经济技术开发区") else " (" + label + ")"
-            return self._bare(adcode, lang) + kind
+            if lang == "zh":  # the usual short form on the map; the popup has the full name
+                return label.replace("经济技术开发区", "经开区")
+            kind = next((en for zh, en in self.KINDS_EN if label.endswith(zh)), "Park")
+            return f"{self._bare(adcode, lang)} {kind}"
         name = self._bare(adcode, lang)
         if self.levels.get(adcode) != "district":
             return name

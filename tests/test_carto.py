@@ -30,7 +30,8 @@ def test_the_pairs_are_named_by_their_ends(dataset):
     assert p.at["P-330211-340311", "helped_short_zh"] == "蚌埠·淮上"
     assert p.at["P-330105-341322", "helped_short_zh"] == "萧县"  # one character left: kept
     assert p.at["P-330113-341323", "helped_short_en"] == "Lingbi"
-    assert p.at["P-320300-340602", "helping_short_zh"] == "徐州经济技术开发区"
+    assert p.at["P-320300-340602", "helping_short_zh"] == "徐州经开区"
+    assert p.at["P-320300-340602", "helping_name_zh"] == "徐州经济技术开发区"
     assert p.at["P-320300-340602", "helping_short_en"] == "Xuzhou ETDZ"
     assert not p["name_zh"].str.contains(PAIR_ID).any()
     assert get("pairings").tooltip == "name_zh"
