@@ -527,6 +527,10 @@ def build_layers(
             ["id", *BOUNDARY_PROPERTIES, "geometry"]
         ],
     }
+    for spec in SPEC.layers:  # the point layers the spec declares with no code of their own
+        if spec.points:
+            table = t[spec.points]
+            layers[spec.id] = _points(table, table.lon, table.lat)
     return {k: _id_first(layers[k]) for k in LAYER_IDS}
 
 

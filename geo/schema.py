@@ -596,6 +596,46 @@ TABLES: dict[str, Table] = {
     )
 }
 
+_KINDS_OF_FIELDS: dict[str, Kind] = {
+    "number": "float",
+    "money": "float",
+    "source": "source",
+    "text": "text",
+    "link": "text",
+}
+
+
+def point_table(layer: str) -> Table:
+    """The table of a point layer the spec declares with ``points`` (no code of its own): an id,
+    names, a pairing, WGS84 lon/lat, a source, and a column for each of its popup fields (a
+    coded one allows its vocabulary's words for the table)."""
+    spec = SPEC.layer(layer)
+    name = spec.points
+    base = (
+        Column("id", "id", "feature id", True),
+        Column("name_zh", "text", "Chinese name", True),
+        Column("name_en", "text", "English name"),
+        _pairing(required=False),
+        Column("lon", "lon", "longitude, WGS84 (EPSG:4326)", True, unit="degree"),
+        Column("lat", "lat", "latitude, WGS84 (EPSG:4326)", True, unit="degree"),
+        _SOURCE,
+    )
+    known = {c.name for c in base}
+    fields = tuple(
+        Column(
+            f.name,
+            _KINDS_OF_FIELDS[f.kind],
+            f"{f.label_en} ({f.label_zh})",
+            allowed=SPEC.codes(f.vocabulary, name) if f.vocabulary else (),
+        )
+        for f in spec.popup
+        if f.name not in known
+    )
+    return Table(name, "id", f"{spec.title_en}: a point layer of the spec.", base + fields)
+
+
+TABLES |= {s.points: point_table(s.id) for s in SPEC.layers if s.points}
+
 #: Properties every feature of ``boundaries.geojson`` carries. ``neighbour``: a province around
 #: the four, drawn as muted land so that the basemap tells land from sea (drawn first).
 BOUNDARY_LEVELS = SPEC.codes("boundary_level")

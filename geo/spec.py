@@ -130,6 +130,9 @@ class LayerSpec:
     search: int = 0  # rank of the layer in search results (1 first); 0 = not searched
     filters: tuple[str, ...] = ()  # properties the officials' tools filter on
     importable: bool = False  # rows can be imported with ``wanbei-map import --layer``
+    # a layer of points read from ``data/<points>.csv`` (id, name_zh, lon, lat, source and its
+    # popup fields as columns): a new layer needs no code (see geo.schema.point_table)
+    points: str = ""
 
     def field(self, name: str) -> Field:
         """The popup field ``name``; raise KeyError naming the layer's fields."""
@@ -292,6 +295,7 @@ _LAYER_KEYS = {
     "search",
     "filters",
     "import",
+    "points",
 }
 
 
@@ -352,6 +356,7 @@ def _layer(raw: dict, i: int, shared: dict, vocabularies: dict, problems: list[s
         search=search,
         filters=tuple(raw.get("filters", ())),
         importable=bool(raw.get("import", False)),
+        points=str(raw.get("points", "")),
     )
 
 
