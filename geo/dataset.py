@@ -526,6 +526,7 @@ def build_layers(
         ).sort_values(["_rank", "adcode"], ignore_index=True)[
             ["id", *BOUNDARY_PROPERTIES, "geometry"]
         ],
+        "plan_progress": plan.progress_layer(t, boundaries, seats, names),
     }
     for spec in SPEC.layers:  # the point layers the spec declares with no code of their own
         if spec.points:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely import Point
 
 from geo.errors import Problem
 from geo.schema import PLAN_STATUSES
@@ -156,3 +159,61 @@ def city_progress(
             )
         )
     return out
+
+
+def progress_layer(
+    tables: dict[str, pd.DataFrame],
+    boundaries: gpd.GeoDataFrame,
+    seats: dict[str, tuple[float, float]],
+    names: pd.DataFrame,
+) -> gpd.GeoDataFrame:
+    """Each helped city with its share of the latest plan year's targets done: its boundary
+    polygon (its seat where the boundaries have none), for the map's colouring.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The typed tables (``plan`` and ``pairings`` are read).
+    boundaries : geopandas.GeoDataFrame
+        The boundary polygons (``adcode``, geometry).
+    seats : dict of str to (lon, lat)
+        The seat of each place.
+    names : pandas.DataFrame
+        ``name_zh`` and ``name_en`` of each place, indexed by adcode.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id`` (the city's adcode), names, ``pairing_id``, ``plan_year``, the number of targets
+        by status, ``targets``, ``known``, ``share_done`` (percent; NaN when unknown),
+        ``progress`` (one of :data:`PROGRESS_CLASSES`), ``target_ids`` and ``source``.
+    """
+    polygons = dict(zip(boundaries["adcode"], boundaries.geometry, strict=True))
+    plan = tables["plan"]
+    rows, geoms = [], []
+    for c in city_progress(plan, tables["pairings"]):
+        mine = plan[plan["id"].isin(c.target_ids)]
+        sources = [*mine["source"].dropna(), *mine["status_source"].dropna()]
+        parts = dict.fromkeys(p.strip() for s in sources for p in str(s).split(" ; ") if p.strip())
+        share = c.share_done
+        rows.append(
+            {
+                "id": c.adcode,
+                "name_zh": names.loc[c.adcode, "name_zh"],
+                "name_en": names.loc[c.adcode, "name_en"],
+                "pairing_id": c.pairing_id,
+                "plan_year": c.plan_year,
+                **c.counts,
+                "targets": c.targets,
+                "known": c.known,
+                "share_done": np.nan if share is None else round(100 * share, 1),
+                "progress": c.progress,
+                "target_ids": " ; ".join(c.target_ids),
+                "source": " ; ".join(parts),
+            }
+        )
+        geoms.append(polygons.get(c.adcode) or Point(seats[c.adcode]))
+    columns = ["id", "name_zh", "name_en", "pairing_id", "plan_year", *PLAN_STATUSES]
+    columns += ["targets", "known", "share_done", "progress", "target_ids", "source"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")

@@ -252,7 +252,7 @@ def legend_config(registry: tuple[LayerSpec, ...] = REGISTRY, lang: Lang = DEFAU
     """The legend rows: title (in ``lang``), geometry and style of each layer and variant."""
     items = []
     for spec in registry:
-        if spec.variants and spec.geometry != "polygon":
+        if spec.variants and (spec.geometry != "polygon" or spec.pane != "basemap"):
             for v in spec.variants:
                 geometry = _variant_geometry(spec, v.value)
                 items.append(

@@ -168,6 +168,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
     places = layers["places"].set_index("id")
     corridor = layers["corridor"]
     boundary_ids = set(layers["boundaries"]["id"])
+    plan_ids = set(layers["plan_progress"]["id"]) if "plan_progress" in layers else set()
     plan = tables["plan"]
 
     def side(adcode: str, label: Any = None) -> dict[str, Any]:
@@ -293,6 +294,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
                 "partnerships": list(partnerships["id"]),
                 "corridor": list(in_corridor["id"]),
                 "boundaries": sorted(units & boundary_ids),
+                "plan_progress": sorted(units & plan_ids),
             },
             "bounds": _bounds(drawn),
         }

@@ -24,6 +24,9 @@ def open_map(page, url: str):
 
 def test_every_layer_is_drawn_with_all_its_features(page, live_server, client):
     messages, requests = open_map(page, live_server.url)
+    for spec in LAYERS.values():  # a layer hidden at first is drawn when shown
+        if not spec.show:
+            page.locator(".leaflet-control-layers").get_by_text(spec.title_zh, exact=True).click()
     state = page.evaluate("() => window.wanbei.layers")
     for layer_id in LAYERS:
         expected = len(json.loads(client.get(f"/downloads/{layer_id}.geojson").data)["features"])

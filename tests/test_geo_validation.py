@@ -32,6 +32,7 @@ def test_shipped_data_is_valid(data_copy):
         "partnerships": 5,
         "corridor": 11,
         "boundaries": 72,
+        "plan_progress": 8,
     }
     assert (dataset.layers["pairings"]["level"] == "city").sum() == 8
     assert all(gdf.crs.to_epsg() == 4326 for gdf in dataset.layers.values())

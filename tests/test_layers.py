@@ -23,13 +23,23 @@ def test_registry_has_the_layer_ids_of_the_issue():
     assert (
         set(LAYERS)
         == set(LAYER_IDS)
-        == {"places", "pairings", "parks", "projects", "partnerships", "corridor", "boundaries"}
+        == {
+            "places",
+            "pairings",
+            "parks",
+            "projects",
+            "partnerships",
+            "corridor",
+            "boundaries",
+            "plan_progress",
+        }
     )
     assert len(REGISTRY) == len(LAYERS)
 
 
 def test_unknown_layer_lists_the_valid_ids():
-    with pytest.raises(KeyError, match="Unknown layer 'nope'; the layers are: boundaries, places"):
+    expected = "Unknown layer 'nope'; the layers are: boundaries, plan_progress, places"
+    with pytest.raises(KeyError, match=expected):
         get("nope")
 
 
@@ -39,6 +49,9 @@ def test_popup_tooltip_and_variant_fields_exist_in_the_layer(app, spec):
     fields = {f.name for f in spec.popup} | {spec.tooltip} | {v.prop for v in spec.variants}
     assert fields <= set(gdf.columns)
     assert "source" in {f.name for f in spec.popup}, "every popup shows the source"
+    if spec.id == "plan_progress":  # a colour scale: its legend shows every class
+        assert set(gdf["progress"]) <= {v.value for v in spec.variants}
+        return
     for v in spec.variants:
         assert v.value in set(gdf[v.prop]), f"variant {v.value} matches no feature"
 

@@ -196,3 +196,50 @@ def test_shipped_plan_gives_every_helped_city_a_share(dataset):
     bengbu = next(c for c in progress if c.adcode == "340300")
     assert {"T2023-ftz", "T2023-bonded-zone"} <= set(bengbu.target_ids)
     assert "T2023-g60-luan" not in bengbu.target_ids
+
+
+# --- statuses update through the importer --------------------------------------------------------
+
+
+def _write(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_status_is_updated_by_import_and_the_map_follows(data_copy, tmp_path):
+    from geo.importer import apply_import, plan_import
+
+    sheet = _write(
+        tmp_path / "进展.csv",
+        "编号,进展,进展日期,进展来源,进展说明,可信度\n"
+        "T2023-srdi,已完成,2024-01,https://example.gov.cn/report,培育专精特新企业逾60家,一手来源\n",
+    )
+    plan = plan_import(sheet, "plan", data_copy, today="2026-12-07")
+    assert plan.problems == [] and plan.changed == ["T2023-srdi"]
+    apply_import(plan)
+    dataset = load_dataset(data_copy)
+    row = dataset.tables["plan"].set_index("id").loc["T2023-srdi"]
+    assert row["status"] == "done" and row["status_date"] == "2024-01"
+    assert row["status_source"] == "https://example.gov.cn/report"
+    assert row["confidence"] == "primary"
+    huainan = dataset.layers["plan_progress"].set_index("id").loc["340400"]
+    assert huainan["done"] == 2 and huainan["share_done"] == pytest.approx(50.0)
+
+
+def test_a_status_without_its_source_and_date_is_rejected(data_copy, tmp_path):
+    from geo.importer import plan_import
+
+    sheet = _write(tmp_path / "s.csv", "id,status,confidence\nT2023-srdi,done,secondary\n")
+    plan = plan_import(sheet, "plan", data_copy, today="2026-12-07")
+    reasons = {(p.row, p.column, p.reason) for p in plan.problems}
+    assert (2, "status", "is done but the row gives no source for it") in reasons
+    assert (2, "status", "is done but has no date") in reasons
+    assert plan.contents == {}, "nothing is written"
+
+
+def test_an_unknown_status_word_is_named(data_copy, tmp_path):
+    from geo.importer import plan_import
+
+    sheet = _write(tmp_path / "s.csv", "id,进展\nT2023-srdi,差不多\n")
+    plan = plan_import(sheet, "plan", data_copy, today="2026-12-07")
+    assert any(p.column == "进展" and "is not a known status" in p.reason for p in plan.problems)

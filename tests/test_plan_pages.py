@@ -79,7 +79,7 @@ def test_the_plan_page_in_three_languages(client, lang, words):
 
 def test_english_page_has_no_chinese_status_words(client):
     body = text_of(client.get("/plan?lang=en").data)
-    for zh in ("已完成", "未知", "推进中", "转载来源", "皖北各市"):
+    for zh in ("已完成", "未知", "推进中", "媒体转述", "皖北各市"):
         assert zh not in body
 
 
@@ -183,3 +183,14 @@ def test_the_map_menu_and_about_link_to_the_plan(client):
         assert f"/plan?lang={lang}" in links
         about = parse(client.get(f"/about?lang={lang}").data).links
         assert f"/plan?lang={lang}" in about
+
+
+def test_the_pages_progress_colours_are_the_maps():
+    from pathlib import Path
+
+    from layers.registry import LAYERS
+
+    css = (Path(__file__).parents[1] / "webapp" / "static" / "plan.css").read_text()
+    for v in LAYERS["plan_progress"].variants:
+        rule = re.search(rf"\.wb-progress-{v.value} {{ background: (#[0-9a-f]{{6}})", css)
+        assert rule and rule.group(1) == v.style["fillColor"], v.value

@@ -353,7 +353,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--layer",
         required=True,
-        choices=SPEC.ids_with("importable"),
+        choices=(*SPEC.ids_with("importable"), "plan"),
         help="the table the rows go into",
     )
     imp.add_argument(

@@ -78,6 +78,7 @@ CLIENT_MODULES = (
     "embed.js",
     "tables.js",
     "layout.js",
+    "milestones.js",
 )
 
 
@@ -149,6 +150,7 @@ def assets(lang: Lang = DEFAULT_LANG) -> Assets:
             url_for("static", filename="wanbei.css"),
             url_for("static", filename="embed.css"),
             url_for("static", filename="carto.css"),
+            url_for("static", filename="plan.css"),
         ),
         js=(
             url_for("map.vendor", name="leaflet", filename="leaflet.js"),

@@ -15,8 +15,10 @@ from geo.importer.problems import ImportProblem
 from geo.importer.read import Sheet
 from geo.spec import SPEC
 
-ImportLayer = Literal["projects", "parks", "partnerships", "pairings", "places"]
-IMPORT_LAYERS: tuple[str, ...] = SPEC.ids_with("importable")
+ImportLayer = Literal["projects", "parks", "partnerships", "pairings", "places", "plan"]
+#: The spec's importable layers, and the plan's targets (plan.csv, which has no map layer: its
+#: statuses colour the layer plan_progress).
+IMPORT_LAYERS: tuple[str, ...] = (*SPEC.ids_with("importable"), "plan")
 PROGRAMME_PROVINCES = ("310000", "320000", "330000", "340000")
 
 # --- the header table ----------------------------------------------------------------------------
@@ -148,6 +150,26 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "note": _NOTE,
         "updated": _UPDATED,
     },
+    "plan": {
+        "id": (*_ID, "任务编号", "target id"),
+        "year": ("year", "年度", "计划年度", "年份"),
+        "target_zh": ("target_zh", "任务", "重点任务", "任务名称", "目标任务"),
+        "target_en": ("target_en", "英文任务", "task (english)", "target (english)"),
+        "value": ("value", "目标值", "数量"),
+        "unit": ("unit", "单位"),
+        "comparator": ("comparator", "比较"),
+        "scope": ("scope", "范围", "任务范围"),
+        "scope_level": ("scope_level", "范围层级", "层级"),
+        "pairing": _PAIRING,
+        "city": ("adcode", "city", "城市", "所在城市"),
+        "status": ("status", "进展", "完成情况", "状态"),
+        "status_date": ("status_date", "进展日期", "状态日期", "报告日期"),
+        "status_source": ("status_source", "进展来源", "状态来源"),
+        "status_note": ("status_note", "进展说明", "情况说明"),
+        "status_note_en": ("status_note_en", "英文进展说明", "status note (english)"),
+        "confidence": _CONFIDENCE,
+        "source": _SOURCE,
+    },
     "places": {
         "adcode": ("adcode", "行政区划代码", "区划代码", "代码"),
         "name_zh": ("name_zh", "名称", "地名", "行政区", "行政区名称", "中文名"),
@@ -196,6 +218,17 @@ READING: dict[str, str] = {
     "level": "pairings: `city`/市级, `county`/县级; places: `prefecture`/地级市, "
     "`district`/市辖区, `county`/县, `county_city`/县级市 (else from the gazetteer)",
     "confidence": "`primary`/一手来源, `secondary`/媒体转述, `weak`/弱来源, `unconfirmed`/未证实",
+    "target_zh": "text; the target in Chinese (also matches rows that have no id)",
+    "target_en": "text; required for a new target",
+    "value": "a number",
+    "unit": "text (家, 个, 条/对…)",
+    "comparator": "`at_least`/不少于, `exactly`/等于, `all`/全部, `none` (default)",
+    "scope": "text: who the target concerns, in the plan's words",
+    "scope_level": "`province`/皖北各市, `pair`/结对, `city`/城市 (default: from pair or city)",
+    "city": "the 皖北 city a city-level target concerns: an adcode or a name",
+    "status_source": "text; required with a status other than unknown",
+    "status_note": "text",
+    "status_note_en": "text",
     "people": "a whole number (`12`, `12人`)",
     "investment_kind": "`agreed`/协议投资, `planned`/计划投资, `actual`/实际投资",
     "investor_link": "`stated`/来自帮扶方, `not_stated`/未说明",
@@ -248,6 +281,9 @@ VALUE_VOCABULARIES: dict[str, tuple[str, str | None]] = {
     "pairings.level": ("pairing_level", None),
     "places.level": ("place_level", None),
     "area_unit": ("area_unit", None),
+    "plan.status": ("plan_status", None),
+    "plan.scope_level": ("scope_level", None),
+    "plan.comparator": ("comparator", None),
 }
 #: Values accepted for the columns with allowed values, besides the schema's own: the aliases
 #: and the Chinese word of each code, from the spec's vocabularies.

@@ -344,12 +344,76 @@ def _place(row: Row, ctx: Context) -> None:
     read_text(row, "note")
 
 
+def _plan_target(row: Row, ctx: Context) -> None:
+    """A target of a work plan: most often an existing one (by id or Chinese text) whose status,
+    status date, source and note change; a status other than unknown needs its source."""
+    given = read_id(row)
+    if given:
+        row.id, row.existing = given, ctx.existing.get(given)
+    elif row.has("target_zh"):
+        key = normalise_text(row.text("target_zh"))
+        found = [r for r in ctx.tables["plan"] if normalise_text(r["target_zh"]) == key]
+        if len(found) == 1:
+            row.id, row.existing = found[0]["id"], found[0]
+    read_year(row, "year", "year")
+    if row.id is None and row.has("target_zh") and row.current("year"):
+        digest = hashlib.sha1(normalise_text(row.text("target_zh")).encode()).hexdigest()[:8]
+        row.id = f"T{row.current('year')}-{digest}"
+        row.existing = ctx.existing.get(row.id)
+    if row.id is None and not row.problems:
+        row.problem("id", "cannot identify the target", "give its id (T2023-…) or 任务", value="")
+        return
+    for name in ("target_zh", "target_en", "unit", "scope", "status_source"):
+        read_text(row, name)
+    for name in ("status_note", "status_note_en"):
+        read_text(row, name)
+    if row.has("value"):
+        try:
+            row.set("value", f"{float(row.text('value').replace(',', '')):g}", "value")
+        except ValueError:
+            row.problem("value", "is not a number", "write a number such as 60")
+    read_enum(row, "comparator", "plan", "comparator", "plan.comparator")
+    if not row.current("comparator"):
+        row.set("comparator", "none")
+    pairing_id = read_pairing(row, ctx)
+    if pairing_id:
+        row.set("pairing_id", pairing_id, "pairing")
+    city = read_place(row, "city", ctx)
+    if city:
+        row.set("adcode", city, "city")
+    read_enum(row, "scope_level", "plan", "scope_level", "plan.scope_level")
+    if not row.current("scope_level"):
+        row.set("scope_level", "city" if city else "pair" if pairing_id else "province")
+    old_status = (row.existing or {}).get("status")
+    read_enum(row, "status", "plan", "status", "plan.status")
+    if not row.current("status"):
+        row.set("status", "unknown")
+    read_date(row, "status_date", "status_date")
+    status = row.current("status")
+    if status != "unknown" and row.has("status") and status != old_status:
+        if not row.has("status_source"):
+            row.problem(
+                "status",
+                f"is {status} but the row gives no source for it",
+                "give the report that says so in 进展来源 (status_source)",
+            )
+        if not row.has("status_date"):
+            row.problem("status", f"is {status} but has no date", "give 进展日期 (status_date)")
+    read_enum(row, "confidence", "plan", "confidence", "confidence")
+    if not row.current("confidence"):
+        row.problem(
+            "confidence", "is missing", "grade the source: 一手来源, 媒体转述 or 弱来源", value=""
+        )
+    fill_source(row, ctx)
+
+
 READERS: dict[str, Callable[[Row, Context], None]] = {
     "projects": _sited,
     "parks": _sited,
     "partnerships": _partnership,
     "pairings": _pairing,
     "places": _place,
+    "plan": _plan_target,
 }
 
 

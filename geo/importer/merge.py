@@ -96,7 +96,7 @@ def plan_import(
     ----------
     path : str or pathlib.Path
         The spreadsheet: ``.xlsx`` or ``.csv`` (UTF-8, GB18030, Big5 or Shift-JIS).
-    layer : {"projects", "parks", "partnerships", "pairings", "places"}
+    layer : {"projects", "parks", "partnerships", "pairings", "places", "plan"}
         The table the rows go into.
     data_dir : str or pathlib.Path
         The data directory (also where ``gazetteer.csv`` is read, else the shipped one).
