@@ -136,8 +136,9 @@
         interactive: false,
         style: function (f) {
           var prov = f.properties.level === "province";
+          var land = f.properties.level === "neighbour" ? "#e6e3da" : "#f6f3ea";
           return { className: "wb-mini", color: prov ? "#777" : "#bbb", weight: prov ? 1 : 0.5,
-                   fillColor: "#f6f3ea", fillOpacity: 1 };
+                   fillColor: land, fillOpacity: 1 };
         },
       }).addTo(mini);
       rect.bringToFront();
