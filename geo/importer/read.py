@@ -209,6 +209,9 @@ def read_sheets(
 def _open_xlsx(path: Path, only: str | None, limits: Limits) -> Iterator[list[Sheet]]:
     openpyxl = require("openpyxl", "import", "Importing an Excel workbook")
     rows_by_part = _check_package(path, limits)
+    size = sum(rows_by_part.values()) if only is None else None
+    if size is not None and size > limits.rows:  # before openpyxl reads anything
+        raise limits.exceeded("rows", size, path.name)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
@@ -219,9 +222,6 @@ def _open_xlsx(path: Path, only: str | None, limits: Limits) -> Iterator[list[Sh
             raise FileError(f"{path.name}: no sheet {only!r}; the sheets are: {', '.join(names)}")
         budget = _Budget(limits, path.name)
         chosen = [ws for ws in wb.worksheets if only is None or ws.title == only]
-        size = sum(rows_by_part.values()) if only is None else None
-        if size is not None and size > limits.rows:
-            raise limits.exceeded("rows", size, path.name)
         sheets = []
         for ws in chosen:
             ws.reset_dimensions()  # read every row, whatever <dimension> says
