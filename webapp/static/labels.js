@@ -1,8 +1,8 @@
 /* labels.js — the map's names, placed without collisions: wanbei.labels.
  *
  * Both ends of every drawn pairing get a label (上海·闵行, 淮南; in the page's language: the
- * layer data is localized); zoomed out below DETAIL_ZOOM (a phone, a small embed) only the city
- * pairs', and while a pair is focused only its own. Labels are placed greedily after every draw, zoom and move: the
+ * layer data is localized); on a map narrower than DETAIL_WIDTH (a phone, a small embed) only the
+ * city pairs', and while a pair is focused only its own. Labels are placed greedily after every draw, zoom and move: the
  * ends of city pairs first, then county pairs; each takes the first free spot of CANDIDATES
  * around its place (nearest first; past NEAR a thin leader line joins it to its place), free
  * meaning inside the map, clear of the labels already placed, of every drawn dot and of the
@@ -19,7 +19,7 @@
 
   var el = wanbei.dom.el;
   var NEAR = 12;
-  var DETAIL_ZOOM = 7; // the first view at 1366×800; below it county pairs' ends go unnamed // px from the place beyond which a label gets a leader line
+  var DETAIL_WIDTH = 720; // px: a narrower map (phone, small embed) names the city pairs' ends // px from the place beyond which a label gets a leader line
   var DISTANCES = [6, 12, 22, 34, 48, 64, 84];
   var DIRECTIONS = [[1, 0], [-1, 0], [1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1]];
   var PAD = 2; // px kept free around a label
@@ -71,12 +71,12 @@
   }
 
   // The ends of the drawn pairings: one label per place and name, city pairs first. While a
-  // pair is focused only its own ends are named; below DETAIL_ZOOM only the city pairs' ends.
+  // pair is focused only its own ends are named; on a narrow map only the city pairs' ends.
   function ends() {
     var e = entry("pairings");
     if (!e) return [];
     var byKey = {}, out = [];
-    var overview = state.map.getZoom() < DETAIL_ZOOM;
+    var overview = state.map.getSize().x < DETAIL_WIDTH;
     e.data.features.forEach(function (f) {
       var sub = e.features[f.id];
       if (!sub || !sub.getLatLngs) return;
