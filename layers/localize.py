@@ -68,24 +68,32 @@ def localize_layer_config(cfg: dict[str, Any], lang: Lang) -> dict[str, Any]:
     Returns
     -------
     dict
-        A copy whose ``title_zh``, popup ``label_zh``/``unknown_zh``, variant titles and
-        ``values`` are in ``lang`` (the key names stay, so the client reads them unchanged),
-        with ``lang`` added.
+        A copy that says each text once, in ``lang``: ``title`` and ``description`` (for the
+        spec's ``title_zh``/``title_en``…), each popup field's ``label`` and ``unknown`` (the
+        text of a missing value, "" to hide it), each variant's ``title``, and ``values`` (the
+        words of the coded fields), with ``lang`` added. No key names a language it does not
+        hold.
     """
-    out = dict(cfg, lang=lang)
-    out["title_zh"] = _label(cfg["title_zh"], cfg["title_en"], lang)
+    out = {k: v for k, v in cfg.items() if not k.endswith(("_zh", "_en"))}
+    out["lang"] = lang
+    out["title"] = _label(cfg["title_zh"], cfg["title_en"], lang)
+    out["description"] = _label(cfg["description_zh"], cfg["description_en"], lang)
     out["popup"] = [
-        dict(
-            f,
-            label_zh=_label(f["label_zh"], f["label_en"], lang),
-            unknown_zh=_label(f["unknown_zh"], word("unknown", "en"), lang)
+        {
+            **{k: v for k, v in f.items() if not k.endswith(("_zh", "_en"))},
+            "label": _label(f["label_zh"], f["label_en"], lang),
+            "unknown": _label(f["unknown_zh"], word("unknown", "en"), lang)
             if f["unknown_zh"]
             else "",
-        )
+        }
         for f in cfg["popup"]
     ]
     out["variants"] = [
-        dict(v, title_zh=_label(v["title_zh"], v["title_en"], lang)) for v in cfg["variants"]
+        {
+            **{k: v for k, v in v.items() if not k.endswith(("_zh", "_en"))},
+            "title": _label(v["title_zh"], v["title_en"], lang),
+        }
+        for v in cfg["variants"]
     ]
     out["values"] = _values(cfg["popup"], lang)
     return out

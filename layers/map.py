@@ -232,7 +232,7 @@ def basemap_config(spec: BasemapSpec, lang: Lang = DEFAULT_LANG) -> dict[str, An
     """What the page needs to draw one basemap (its title in ``lang``)."""
     return {
         "id": spec.id,
-        "title_zh": text(spec.title_zh, spec.title_en, lang),
+        "title": text(spec.title_zh, spec.title_en, lang),
         "crs": spec.crs,
         "tiles": [{"url": t.url, "subdomains": t.subdomains} for t in spec.tiles],
         "attribution": text(spec.attribution, spec.attribution_en, lang),

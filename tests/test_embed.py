@@ -9,7 +9,7 @@ import pytest
 
 from geo.spec import SPEC
 from layers.i18n import to_traditional
-from layers.localize import localize_frame, localize_layer_config
+from layers.localize import localize_frame
 from layers.map import layer_config, legend_config
 from layers.registry import LAYERS
 from webapp import create_app
@@ -114,7 +114,7 @@ def test_a_frame_ancestors_value_that_would_inject_a_directive_is_refused(monkey
 
 def test_map_script_in_each_language(client):
     en = client.get("/map.js?lang=en").get_data(as_text=True)
-    assert '"title": "Legend"' in en and '"title_zh": "Co-built parks"' in en
+    assert '"title": "Legend"' in en and '"title": "Co-built parks"' in en
     assert "/api/layers/parks.geojson?lang=en" in en
     hant = client.get("/map.js?lang=zh-Hant").get_data(as_text=True)
     assert '"title": "圖例"' in hant and "共建園區" in hant
@@ -166,13 +166,15 @@ def test_localized_layer_errors_are_json(client, path, parameter, status):
 
 def test_layer_config_and_legend_localized():
     spec = LAYERS["projects"]
-    cfg = layer_config(spec, "/x")
-    en = localize_layer_config(cfg, "en")
-    assert en["title_zh"] == spec.title_en
-    assert [f["label_zh"] for f in en["popup"]] == [f.label_en for f in spec.popup]
+    en = layer_config(spec, "/x", "en")
+    assert en["title"] == spec.title_en
+    assert [f["label"] for f in en["popup"]] == [f.label_en for f in spec.popup]
+    # no key names a language it does not hold
+    assert not [k for k in en if k.endswith(("_zh", "_en"))]
+    assert not [k for f in en["popup"] for k in f if k.endswith(("_zh", "_en"))]
     assert en["values"]["status"]["operating"] == "Operating"
     hant = layer_config(spec, "/x", "zh-Hant")
-    assert hant["title_zh"] == to_traditional(spec.title_zh)
+    assert hant["title"] == to_traditional(spec.title_zh)
     assert hant["values"]["status"] == {
         k: to_traditional(v) for k, v in SPEC.vocabulary("status").labels("zh").items()
     }

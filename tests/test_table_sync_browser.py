@@ -122,7 +122,7 @@ def test_rows_are_the_drawn_features(page, live_server, errors, layer):
     drawn = page.evaluate(DRAWN, layer)
     assert drawn and sorted(rows(page)) == sorted(drawn)
     assert page.locator("#wb-tables-body tr[data-id] th[scope=row] button").count() == len(drawn)
-    title = page.evaluate("(l) => wanbei.entries[l].cfg.title_zh", layer)
+    title = page.evaluate("(l) => wanbei.entries[l].cfg.title", layer)
     assert page.locator("#wb-tables-caption").inner_text().startswith(title)
     assert page.locator("#wb-tables-status").inner_text() == f"{title}:{len(drawn)} 行"
     assert page.locator("#wb-tables-status").get_attribute("role") == "status"
@@ -151,7 +151,7 @@ def test_filters_and_focus_change_the_rows_as_they_change_the_map(page, live_ser
     # a status of the parks, from the filter's own options
     status = page.evaluate(
         "[...document.querySelectorAll('#wb-f-status optgroup option')]"
-        ".find(o => o.parentNode.label === wanbei.entries.parks.cfg.title_zh).value"
+        ".find(o => o.parentNode.label === wanbei.entries.parks.cfg.title).value"
     )
     page.select_option("#wb-f-status", status)
     settle(page)

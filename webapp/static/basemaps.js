@@ -77,7 +77,7 @@
         input.value = spec.id;
         input.addEventListener("change", function () { if (input.checked) set(spec.id); });
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + spec.title_zh));
+        label.appendChild(document.createTextNode(" " + spec.title));
         box.appendChild(label);
       });
       L.DomEvent.disableClickPropagation(box);

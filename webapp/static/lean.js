@@ -105,7 +105,7 @@
         })
         .catch(function (err) {
           popup.setContent(el("div", "wb-popup wb-popup-error",
-            "“" + cfg.title_zh + "” " + wanbei.t("加载失败") + ": " + err.message));
+            "“" + cfg.title + "” " + wanbei.t("加载失败") + ": " + err.message));
         });
     }
     popup.openOn(wanbei.map);
@@ -378,7 +378,7 @@
     entry.shown = shown;
     var clustered = cfg.geometry === "point" && view.cluster(cfg);
     wanbei.notify(clustered
-      ? wanbei.t("“{layer}”有 {n} 个要素,不聚合显示", { layer: cfg.title_zh, n: lean.n })
+      ? wanbei.t("“{layer}”有 {n} 个要素,不聚合显示", { layer: cfg.title, n: lean.n })
       : "", "lean-cluster-" + cfg.id);
   }
 

@@ -26,7 +26,7 @@
   var ALL = "";
   var NONE = "__none__"; // the sector filter's value for "sector unknown"
   // The basemap of a page that declares none (the page declares them in data-basemaps).
-  var OFFLINE = { id: "offline", title_zh: wanbei.t("离线行政区划"), crs: "wgs84", tiles: [],
+  var OFFLINE = { id: "offline", title: wanbei.t("离线行政区划"), crs: "wgs84", tiles: [],
                   attribution: "", max_zoom: 14 };
 
   var state = {
@@ -267,7 +267,7 @@
     Object.keys(statuses).forEach(function (layerId) {
       var cfg = wanbei.entries[layerId].cfg;
       var group = el("optgroup");
-      group.label = cfg.title_zh;
+      group.label = cfg.title;
       var labels = (cfg.values && cfg.values.status) || {};
       Object.keys(statuses[layerId]).forEach(function (code) {
         var o = el("option", null, labels[code] || code);
@@ -330,7 +330,7 @@
       if (!entry.data || entry.cfg.pane === "basemap") return;
       var tr = el("tr");
       tr.setAttribute("data-layer", id);
-      tr.appendChild(el("th", null, entry.cfg.title_zh));
+      tr.appendChild(el("th", null, entry.cfg.title));
       var td = el("td", null, entry.shown + " / " + entry.data.features.length);
       tr.appendChild(td);
       table.appendChild(tr);
@@ -391,7 +391,7 @@
       else a.removeAttribute("data-wb-filtered");
       dq.partial.forEach(function (name) {
         missing[name] = missing[name] || {};
-        missing[name][entry.cfg.title_zh] = true;
+        missing[name][entry.cfg.title] = true;
       });
     });
     var note = $("wb-download-note");

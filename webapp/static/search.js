@@ -85,7 +85,7 @@
   }
 
   function layerTitle(id) {
-    return wanbei.entries[id] ? wanbei.entries[id].cfg.title_zh : id;
+    return wanbei.entries[id] ? wanbei.entries[id].cfg.title : id;
   }
 
   function bind() {

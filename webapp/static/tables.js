@@ -108,7 +108,7 @@
   // The text of one cell: the layer's value labels (in the page's language), numbers formatted.
   function cellText(cfg, field, props) {
     var value = valueOf(props, field.name);
-    if (missing(value)) return { text: field.unknown_zh || "", unknown: !!field.unknown_zh };
+    if (missing(value)) return { text: field.unknown || "", unknown: !!field.unknown };
     var labels = (cfg.values || {})[field.name];
     if (labels && Object.prototype.hasOwnProperty.call(labels, value)) {
       return { text: labels[value], unknown: false };
@@ -195,7 +195,7 @@
       th.scope = "col";
       var sorted = state.sort && state.sort.name === field.name ? state.sort.dir : 0;
       th.setAttribute("aria-sort", sorted === 1 ? "ascending" : sorted === -1 ? "descending" : "none");
-      var b = el("button", "wb-tsort", field.label_zh);
+      var b = el("button", "wb-tsort", field.label);
       b.type = "button";
       b.setAttribute("data-sort", field.name);
       b.appendChild(el("span", "wb-tsort-mark", sorted === 1 ? " ▲" : sorted === -1 ? " ▼" : ""));
@@ -239,7 +239,7 @@
     var cfg = e ? e.cfg : null;
     var caption = $("wb-tables-caption");
     var pairName = focusedPairName();
-    caption.textContent = (cfg ? cfg.title_zh : "") +
+    caption.textContent = (cfg ? cfg.title : "") +
       (pairName ? " · " + say("聚焦结对:{pair}", { pair: pairName }) : "");
     if (!cfg || !e.data) {
       $("wb-tables-head").replaceChildren();
@@ -272,7 +272,7 @@
     $("wb-tables-range").textContent = n
       ? say("第 {from}–{to} 行,共 {n} 行", { from: number(from + 1), to: number(to), n: number(n) })
       : say("共 {n} 行", { n: 0 });
-    $("wb-tables-status").textContent = say("{title}:{n} 行", { title: cfg.title_zh, n: number(n) });
+    $("wb-tables-status").textContent = say("{title}:{n} 行", { title: cfg.title, n: number(n) });
   }
 
   // Compute the rows again (after the map's filters, focus or data changed) and draw the page.
@@ -489,7 +489,7 @@
     tableLayers().forEach(function (id) {
       var e = wanbei.entries[id];
       if (!e) return;
-      var o = el("option", null, e.cfg.title_zh);
+      var o = el("option", null, e.cfg.title);
       o.value = id;
       select.appendChild(o);
     });

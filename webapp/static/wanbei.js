@@ -138,17 +138,17 @@
   function popupFor(cfg, feature) {
     var props = feature.properties || {};
     var box = el("div", "wb-popup");
-    box.appendChild(el("div", "wb-popup-layer", cfg.title_zh));
+    box.appendChild(el("div", "wb-popup-layer", cfg.title));
     var table = el("table");
     cfg.popup.forEach(function (field) {
       var value = props[field.name];
       var missing = value === null || value === undefined || value === "";
-      if (missing && !field.unknown_zh) return;
+      if (missing && !field.unknown) return;
       var tr = el("tr");
-      tr.appendChild(el("th", null, field.label_zh));
+      tr.appendChild(el("th", null, field.label));
       var td = el("td");
       if (missing) {
-        td.appendChild(el("span", "wb-unknown", field.unknown_zh));
+        td.appendChild(el("span", "wb-unknown", field.unknown));
       } else if (field.kind === "source") {
         td.appendChild(sourceNode(value));
       } else {
@@ -387,7 +387,7 @@
         finished(cfg, { count: data.features.length, loaded: true, error: null });
       })
       .catch(function (err) {
-        status(map).appendChild(el("div", null, "“" + cfg.title_zh + "” " + wanbei.t("加载失败") + ": " + err.message));
+        status(map).appendChild(el("div", null, "“" + cfg.title + "” " + wanbei.t("加载失败") + ": " + err.message));
         finished(cfg, { count: 0, loaded: false, error: String(err.message) });
       });
   };
