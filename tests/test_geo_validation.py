@@ -28,7 +28,7 @@ def test_shipped_data_is_valid(data_copy):
         "places": 43,
         "pairings": 18,
         "parks": 11,
-        "projects": 3,
+        "projects": 27,
         "partnerships": 5,
         "corridor": 11,
         "boundaries": 72,
@@ -191,7 +191,8 @@ def test_wrong_number_of_fields(data_copy):
     path = data_copy / "projects.csv"
     path.write_text(path.read_text(encoding="utf-8") + "PR-x,only,three\n", encoding="utf-8")
     found = problems_of(data_copy)
-    assert any(p.row == 5 and "has 3 fields, the header has 22" in p.message for p in found)
+    last = len(path.read_text(encoding="utf-8").splitlines())
+    assert any(p.row == last and "has 3 fields, the header has 22" in p.message for p in found)
 
 
 def test_not_utf8(data_copy):
@@ -300,3 +301,20 @@ def test_english_names_say_which_suzhou():
                 for col, value in row.items():
                     if col.endswith("_en") and value:
                         assert not bare.search(value), f"{path.name} row {line} {col}: {value}"
+
+
+def test_named_projects_say_where_their_investor_comes_from():
+    from geo.spec import SPEC
+
+    dataset = load_dataset(DATA_DIR)
+    projects, pairings = dataset.tables["projects"], dataset.tables["pairings"]
+    city_of = {r.id: f"{r.helped_adcode[:4]}00" for r in pairings.itertuples()}
+    assert len(projects) >= 24
+    assert projects["pairing_id"].map(city_of).nunique() >= 6
+    # one rule for all: the origin is stated or said not to be, never left open
+    assert set(projects["investor_link"]) == {"stated", "not_stated"}
+    assert projects["confidence"].isin(["primary", "secondary", "weak"]).all()
+    kinds = projects.loc[projects["investment_yi"].notna(), "investment_kind"]
+    assert kinds.dropna().isin(["agreed", "planned", "actual"]).all()
+    popup = {f.name for f in SPEC.layer("projects").popup}
+    assert {"company", "investor_link", "investment_kind", "confidence", "date"} <= popup

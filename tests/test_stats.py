@@ -70,7 +70,7 @@ def test_ningbo_bengbu_summary(summaries):
     assert s["helping"]["province_zh"] == "浙江省"
     assert {c["id"] for c in s["county_pairs"]} == {"P-330211-340311", "P-330203-340322"}
     assert s["projects"]["count"] == 11 and s["projects"]["investment_yi"] == pytest.approx(21.6)
-    assert s["projects"]["named_count"] == 3
+    assert s["projects"]["named_count"] == 7  # 3 seed projects, 4 of round 2
     assert {"340300", "330200", "340323", "340311"} <= set(s["features"]["places"])
     assert set(s["features"]["boundaries"]) >= {"330200", "340300"}
     assert [t["id"] for t in s["plan"] if t["applies"] == "pair"] == [
