@@ -157,10 +157,10 @@ def test_clicking_a_city_focuses_its_pair_and_the_url_restores_it(session, pairs
             else:
                 want = "wb-focus" if fid in expected[layer_id] else "wb-dim"
                 assert want in cls.split(), (layer_id, fid, cls)
-    # the pair, both its county pairs, both parks and the three named projects are highlighted
+    # the pair, both its county pairs, both parks and its named projects are highlighted
     assert set(expected["pairings"]) == {NINGBO_BENGBU, "P-330211-340311", "P-330203-340322"}
     assert s.page.locator("path.wb-parks.wb-focus").count() == 2
-    assert s.page.locator("path.wb-projects.wb-focus").count() == 3
+    assert s.page.locator("path.wb-projects.wb-focus").count() == len(expected["projects"]) >= 3
     drawn = s.js("Object.keys(wanbei.entries.pairings.features).length")
     assert s.page.locator(".wb-arrow-pairings.wb-dim").count() == drawn - 3
 
@@ -238,11 +238,11 @@ def test_search_flies_to_the_result_and_opens_its_popup(session, typed, layer, f
 
 def test_search_finds_a_filtered_out_feature_by_clearing_the_filters(session):
     s = session.open()
-    s.page.select_option("#wb-f-status", "agreement_signed")
+    s.page.select_option("#wb-f-status", "licensed")
     assert s.js("wanbei.featureLayer('projects', 'PR-ningbo-bengbu-yusheng')") is None
     s.page.locator("#wb-search").fill("yusheng")
     s.page.locator("#wb-search-results [role=option]").first.click()
-    s.page.locator(".leaflet-popup-content").get_by_text("煜晟汽车零部件").wait_for()
+    s.page.locator(".leaflet-popup-content").get_by_text("煜晟汽车零部件").first.wait_for()
     assert s.js("wanbei.officials.filter().status") == ""
 
 
@@ -464,9 +464,10 @@ def test_furniture_fullscreen_home_cursor_minimap_and_clustering(session, geojso
     s.page.get_by_role("button", name="聚合重叠的园区与项目点").click()
     assert s.query()["cluster"] == ["1"]
     cluster = s.page.locator(".wb-cluster-projects")
-    assert cluster.count() == 1, "the projects that share 蚌埠's seat are one cluster"
-    assert cluster.inner_text() == str(projects)
-    assert s.page.locator("path.wb-projects").count() == 0
+    # the projects that share a seat (蚌埠's, 杜集's…) are drawn as clusters that count them
+    counts = [int(t) for t in cluster.all_inner_texts()]
+    assert counts and max(counts) >= 3, counts
+    assert sum(counts) + s.page.locator("path.wb-projects").count() == projects
     # search still reaches a clustered project
     s.js("wanbei.officials.pick('projects', 'PR-ningbo-bengbu-rongguang')")
     s.page.locator(".leaflet-popup-content").get_by_text("融光纳米").wait_for()
