@@ -68,6 +68,8 @@ def test_rows_past_the_declared_dimension_are_imported(data_copy, tmp_path):
         assert b'<dimension ref="A1:E3"' in z.read("xl/worksheets/sheet1.xml")
     plan = plan_import(sheet, "projects", data_copy, today=TODAY)
     assert plan.rows_read == 12 and len(plan.added) == 12, plan.report()
+    # the same note on many rows is one line of the report
+    assert "项目, 12 rows (2, 3, 4, …): no coordinates: placed at the seat of" in plan.report()
     assert main(["import", str(sheet), "--layer", "projects", "--data", str(data_copy)]) == 0
     names = {r["name_zh"] for r in imported(data_copy).values()}
     assert {f"测试项目{i:05d}" for i in range(12)} <= names

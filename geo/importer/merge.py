@@ -25,7 +25,7 @@ from geo.importer.headers import (
 )
 from geo.importer.layers import READERS
 from geo.importer.normalise import cell_text, place_row
-from geo.importer.problems import ImportPlan, ImportProblem
+from geo.importer.problems import ImportPlan, ImportProblem, problem_order
 from geo.importer.read import BIG5, Limits, Sheet, encoding_label, open_sheets
 from geo.importer.rows import Context, Row
 from geo.load import parse_cell
@@ -297,9 +297,9 @@ def _plan_merge(
         candidates = [r for r in candidates if not r.problems]
         del merged, contents
     plan.problems += [p for r in rows for p in r.problems]
-    plan.problems = sorted(set(plan.problems), key=problem_key)
+    plan.problems = sorted(set(plan.problems), key=problem_order)
     plan.notes = sorted(
-        set(plan.notes + [n for r in rows if not r.problems for n in r.notes]), key=problem_key
+        set(plan.notes + [n for r in rows if not r.problems for n in r.notes]), key=problem_order
     )
     plan.rejected_rows = sorted({(r.sheet, r.number) for r in rows if r.problems})
     accepted = [r for r in rows if not r.problems]
@@ -521,7 +521,3 @@ def _version_of(data_dir: Path, contents: dict[str, bytes]) -> str:
         if (data_dir / BOUNDARIES_FILE).is_file():
             shutil.copyfile(data_dir / BOUNDARIES_FILE, tmp_dir / BOUNDARIES_FILE)
         return data_version(tmp_dir)
-
-
-def problem_key(p: ImportProblem) -> tuple:
-    return (p.sheet, p.row if p.row is not None else -1, p.column or "", p.reason)

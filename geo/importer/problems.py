@@ -83,7 +83,7 @@ class ImportPlan:
             out += [f"  {p}" for p in self.problems]
         if self.notes:
             out.append(f"{len(self.notes)} note(s):")
-            out += [f"  {n}" for n in self.notes]
+            out += [f"  {n}" for n in _grouped(self.notes)]
         out.append(self.summary())
         for label, ids in (
             ("added", self.added),
@@ -105,3 +105,34 @@ class ImportPlan:
         if self.places_added:
             text += f"; {len(self.places_added)} place(s) added to places.csv"
         return text
+
+
+#: A note said on more rows than this is printed once, with its rows.
+GROUP_NOTES = 5
+
+
+def _grouped(notes: list[ImportProblem]) -> list[str]:
+    """The notes as lines; the same note on many rows is one line naming how many and which."""
+    groups: dict[tuple, list[ImportProblem]] = {}
+    for n in notes:
+        groups.setdefault((n.sheet, n.column, n.value, n.reason, n.suggestion), []).append(n)
+    lines: list[tuple[tuple, str]] = []
+    for same in groups.values():
+        if len(same) <= GROUP_NOTES:
+            lines += [(problem_order(n), str(n)) for n in same]
+            continue
+        first = same[0]
+        rows = ", ".join(str(n.row) for n in same[:3] if n.row is not None)
+        text = f"{printable(first.sheet)}, {len(same):,} rows ({rows}, …)"
+        if first.column:
+            text += f", column {printable(first.column)}"
+        text += f": {printable(first.reason)}"
+        if first.suggestion:
+            text += f" — {printable(first.suggestion)}"
+        lines.append((problem_order(first), text))
+    return [line for _, line in sorted(lines, key=lambda kv: kv[0])]
+
+
+def problem_order(p: ImportProblem) -> tuple:
+    """How problems and notes are listed: by sheet, row, column and reason."""
+    return (p.sheet, p.row if p.row is not None else -1, p.column or "", p.reason)
