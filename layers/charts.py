@@ -168,9 +168,10 @@ def bar_chart(
     legend_h = 20 if len(series) > 1 else 0
     top = 30 + legend_h
     label_w = max([_text_width(c, 12.5) for c in categories] + [40]) + 20
-    value_w = 70
-    plot_w = max(width - label_w - value_w - 8, 60)
     known = [v for s in series for v in s.values if v is not None]
+    # room for the longest value label ("2.16 billion yuan"), at least 70 px
+    value_w = max([_text_width(_fmt(v) + unit, 12) + 8 for v in known] + [70])
+    plot_w = max(width - label_w - value_w - 8, 60)
     vmax = max(known) if known and max(known) > 0 else 1.0
     height = top + group * len(categories) + (22 if note else 6)
     desc = "; ".join(
