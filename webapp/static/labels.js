@@ -8,7 +8,7 @@
  * meaning inside the map, clear of the labels already placed, of every drawn dot and of the
  * map's controls. A label with no free spot takes the least covered one and is marked
  * `wb-label-crowded`.
- * The basemap's names (Leaflet tooltips of the boundaries, wanbei.js) then give way: one that
+ * The G60 band is named on itself, where there is room. The basemap's names (Leaflet tooltips of the boundaries, wanbei.js) then give way: one that
  * would touch a pair label, a dot or an earlier name is moved a little (Leaflet's tooltip
  * offset) or, failing that, hidden (`wb-yield`); a prefecture already named by a pair label
  * is hidden too. Pair labels carry the classes of Leaflet's tooltips and `wb-label`, so the PNG
@@ -24,7 +24,8 @@
   var DIRECTIONS = [[1, 0], [-1, 0], [1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1]];
   var PAD = 2; // px kept free around a label
   var NUDGES = [[0, 0], [0, -12], [0, 12], [-24, 0], [24, 0], [0, -22], [0, 22]];
-  var state = { map: null, pane: null, leaders: null, nodes: {}, placed: [], scheduled: false };
+  var state = { map: null, pane: null, leaders: null, nodes: {}, band: null, placed: [],
+                scheduled: false };
 
   function entry(id) {
     var e = wanbei.entries[id];
@@ -84,7 +85,7 @@
       var classes = wanbei.view.classes(e.cfg, f);
       var dim = /\bwb-dim\b/.test(classes);
       if (dim || (overview && p.level !== "city" && !/\bwb-focus\b/.test(classes))) return;
-      var rank = (p.level === "city" ? 0 : 2) + (dim ? 4 : 0);
+      var rank = p.level === "city" ? 0 : 2;
       [["helping", latlngs[0]], ["helped", latlngs[latlngs.length - 1]]].forEach(function (side) {
         var code = p[side[0] + "_adcode"], text = p[side[0] + "_short_zh"];
         if (!text || !side[1]) return;
@@ -92,11 +93,10 @@
         var label = byKey[key];
         if (!label) {
           label = byKey[key] = { key: key, adcode: String(code), text: String(text),
-                                 role: side[0], latlng: side[1], rank: rank, dim: dim };
+                                 role: side[0], latlng: side[1], rank: rank };
           out.push(label);
         } else {
           label.rank = Math.min(label.rank, rank);
-          label.dim = label.dim && dim;
         }
         if (side[0] === "helped") label.rank = Math.min(label.rank, rank + 1);
       });
@@ -115,7 +115,6 @@
     }
     node.classList.toggle("wb-label-helping", label.role === "helping");
     node.classList.toggle("wb-label-helped", label.role !== "helping");
-    node.classList.toggle("wb-label-dim", label.dim);
     node.classList.remove("wb-label-crowded");
     return node;
   }
@@ -162,13 +161,56 @@
       node.style.visibility = "";
       node.classList.toggle("wb-label-crowded", bestCost > 0);
       placed.push({ key: label.key, adcode: label.adcode, text: label.text, role: label.role,
-                    anchor: { x: anchor.x, y: anchor.y }, box: best, crowded: bestCost > 0,
-                    dim: label.dim });
+                    anchor: { x: anchor.x, y: anchor.y }, box: best, crowded: bestCost > 0 });
     });
     Object.keys(state.nodes).forEach(function (key) {
       if (!keep[key]) { state.nodes[key].remove(); delete state.nodes[key]; }
     });
     return placed;
+  }
+
+  // The G60 band's name (the layer's title) on the band: at the middle of the segment nearest
+  // its middle that has room, else not shown. Returns its box (or null).
+  function placeBand(size, placed, blocked) {
+    var e = entry("corridor"), node = state.band;
+    var line = null;
+    if (e) {
+      Object.keys(e.features).forEach(function (id) {
+        var sub = e.features[id];
+        if (sub._map && sub.feature && (sub.feature.properties || {}).kind === "line") line = sub;
+      });
+    }
+    if (!line) {
+      if (node) node.style.display = "none";
+      return null;
+    }
+    if (!node) {
+      node = state.band = el("div", "leaflet-tooltip wb-label wb-label-band");
+      node.setAttribute("aria-hidden", "true");
+      state.pane.appendChild(node);
+    }
+    node.textContent = e.cfg.title;
+    node.style.display = "block";
+    node.style.visibility = "hidden";
+    var w = node.offsetWidth, h = node.offsetHeight, map = state.map;
+    var pts = line.getLatLngs().map(function (ll) { return map.latLngToContainerPoint(ll); });
+    var mids = [];
+    for (var i = 1; i < pts.length; i++) {
+      mids.push({ p: pts[i - 1].add(pts[i]).divideBy(2), rank: Math.abs(i - pts.length / 2) });
+    }
+    mids.sort(function (a, b) { return a.rank - b.rank; });
+    var taken = placed.map(function (q) { return grow(q.box, PAD); }).concat(blocked);
+    for (var k = 0; k < mids.length; k++) {
+      var box = { x: mids[k].p.x - w / 2, y: mids[k].p.y - h / 2, w: w, h: h };
+      var inside = box.x >= 2 && box.y >= 2 && box.x + w <= size.x - 2 && box.y + h <= size.y - 2;
+      if (inside && !taken.some(function (t) { return overlaps(box, t); })) {
+        L.DomUtil.setPosition(node, map.containerPointToLayerPoint(L.point(box.x, box.y)));
+        node.style.visibility = "";
+        return box;
+      }
+    }
+    node.style.display = "none";
+    return null;
   }
 
   // A thin line from each place to its label when the label sits away from it.
@@ -184,13 +226,13 @@
       state.leaders.addLayer(L.polyline(
         [map.containerPointToLatLng(L.point(p.anchor.x, p.anchor.y)),
          map.containerPointToLatLng(L.point(nx, ny))],
-        { className: "wb-leader" + (p.dim ? " wb-leader-dim" : ""), interactive: false, weight: 1,
+        { className: "wb-leader", interactive: false, weight: 1,
           color: "#555", opacity: 0.8 }));
     });
   }
 
   // The basemap's names give way to the pair labels, the dots and each other.
-  function yieldBasemap(origin, placed, blocked) {
+  function yieldBasemap(origin, size, placed, blocked) {
     var e = wanbei.entries.boundaries;
     if (!e || !e.data) return;
     var named = {};
@@ -214,7 +256,8 @@
       var rect = rectOf(node, origin);
       for (var i = 0; i < NUDGES.length; i++) {
         var box = { x: rect.x + NUDGES[i][0], y: rect.y + NUDGES[i][1], w: rect.w, h: rect.h };
-        var clear = !taken.some(function (t) { return overlaps(box, t); }) &&
+        var inside = box.x >= 0 && box.y >= 0 && box.x + box.w <= size.x && box.y + box.h <= size.y;
+        var clear = inside && !taken.some(function (t) { return overlaps(box, t); }) &&
                     !dots.some(function (t) { return overlaps(box, t); });
         if (clear) {
           if (i > 0) {
@@ -238,7 +281,8 @@
     var blocked = obstacles(origin);
     var placed = placePairs(origin, size, blocked);
     drawLeaders(placed);
-    yieldBasemap(origin, placed, blocked);
+    var band = placeBand(size, placed, blocked);
+    yieldBasemap(origin, size, placed, band ? blocked.concat([band]) : blocked);
     state.placed = placed;
     map.getContainer().setAttribute("data-labels", String(placed.length));
     wanbei.emit("wanbei:labels", { count: placed.length });
@@ -277,7 +321,7 @@
   wanbei.labels = {
     layout: layout,
     schedule: schedule,
-    // what was placed last: [{key, adcode, text, role, anchor, box, crowded, dim}] (for tests)
+    // what was placed last: [{key, adcode, text, role, anchor, box, crowded}] (for tests)
     placed: function () { return state.placed.slice(); },
   };
 })(window.wanbei);
