@@ -102,3 +102,17 @@ def test_the_plan_table_and_its_filters(page, live_server, lang, done):
     # the page fits a phone's width without sideways scrolling of the page itself
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_focusing_a_pair_highlights_its_city_in_the_plan_colouring(page, live_server):
+    errors = open_map(page, live_server.url, "zh-Hans")
+    page.locator(".leaflet-control-layers").get_by_text(TITLE["zh-Hans"], exact=True).click()
+    page.evaluate("() => window.wanbei.officials.focus('P-330200-340300', {fly: false})")
+    classes = page.evaluate("""() => Object.fromEntries(
+        Object.entries(window.wanbei.entries.plan_progress.features)
+            .map(([id, l]) => [id, l.getElement().getAttribute('class')]))""")
+    assert len(classes) == 8
+    for adcode, cls in classes.items():
+        want = "wb-focus" if adcode == "340300" else "wb-dim"
+        assert want in cls.split(), (adcode, cls)
+    assert errors == []
