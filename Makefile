@@ -15,8 +15,11 @@ APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 run: $(VENV)/.installed
 	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
 
+# The suite in JOBS processes (pytest-xdist), each test file in one of them: its module fixtures
+# are built once, and each process has its own browser, live server and PostGIS cluster.
+JOBS ?= 2
 test: $(VENV)/.installed-test chromium postgres nginx
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -31,9 +34,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[$(EXTRAS)]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+# One pip run for everything (one resolve, one editable build); it also counts as `install`.
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[$(EXTRAS),test]'
-	touch $@
+	touch $@ $(VENV)/.installed
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 chromium:

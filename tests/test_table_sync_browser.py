@@ -72,6 +72,8 @@ def open_tables(page, base: str, query: str = "") -> None:
     page.wait_for_selector("html[data-wanbei-ready='1']", timeout=20_000)
     page.wait_for_selector("html[data-wanbei-tools='1']", timeout=10_000)
     assert page.locator("#wb-tables").is_hidden()
+    if page.locator("#wb-menu-toggle").is_visible():  # a narrow screen: the tools are in a menu
+        page.click("#wb-menu-toggle")
     page.click("#wb-tables-toggle")
     assert page.locator("#wb-tables-toggle").get_attribute("aria-expanded") == "true"
     page.wait_for_selector("#wb-tables-body tr[data-id]")
