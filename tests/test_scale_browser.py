@@ -296,10 +296,11 @@ def test_the_big_layer_is_drawn_on_one_canvas(big_page):
     # one canvas, no SVG node per project
     assert p.locator(".leaflet-overlay-pane path.wb-projects").count() == 0
     assert p.evaluate(PAINTED) > 1000
-    # hidden and shown again (the layer control): a new canvas, painted again
-    p.evaluate("() => wanbei.map.removeLayer(wanbei.entries.projects.group)")
+    # hidden and shown again (the layer control): a new canvas, painted again. (The calls return
+    # nothing: Playwright would serialise the whole Leaflet map they return, for a minute.)
+    p.evaluate("() => { wanbei.map.removeLayer(wanbei.entries.projects.group); }")
     assert p.locator(".leaflet-overlay-pane canvas").count() == 0
-    p.evaluate("() => wanbei.map.addLayer(wanbei.entries.projects.group)")
+    p.evaluate("() => { wanbei.map.addLayer(wanbei.entries.projects.group); }")
     assert p.evaluate(PAINTED) > 1000
     # the counts of the panel, the filters' options from the lean properties
     row = p.locator("#wb-counts tr[data-layer='projects'] td")
@@ -383,7 +384,7 @@ def test_search_finds_a_project_of_the_big_layer_and_opens_it(big_page, projects
     name = projects["PR-synth-000042"]["properties"]["name_zh"]
     p.locator(".leaflet-popup-content .wb-popup").get_by_text(name).wait_for()
     # a filtered-out project is found too: the filters are cleared to show it
-    p.evaluate("() => wanbei.map.closePopup()")
+    p.evaluate("() => { wanbei.map.closePopup(); }")
     status = projects["PR-synth-000007"]["properties"]["status"]
     other = "signed" if status != "signed" else "landed"
     p.evaluate("s => wanbei.officials.setFilter({status: s})", other)
