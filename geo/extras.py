@@ -2,7 +2,8 @@
 
 - ``production``: gunicorn, for ``wanbei-map serve --production``;
 - ``postgis``: psycopg, for the PostGIS store (``WANBEI_DATABASE_URL``, ``wanbei-map db``);
-- ``import``: openpyxl, for importing Excel workbooks.
+- ``import``: openpyxl and charset-normalizer, for importing Excel workbooks and CSV files that
+  are not UTF-8.
 
 ``make run`` and ``make test`` install them all. Where one is first needed, :func:`require`
 imports it or raises :class:`MissingExtra`, whose message names the extra to install.

@@ -30,7 +30,7 @@ def test_the_extras_are_declared_and_not_required():
     extras = project["optional-dependencies"]
     assert [d.split(">")[0] for d in extras["production"]] == ["gunicorn"]
     assert [d.split(">")[0] for d in extras["postgis"]] == ["psycopg[binary]"]
-    assert [d.split(">")[0] for d in extras["import"]] == ["openpyxl"]
+    assert "openpyxl" in [d.split(">")[0] for d in extras["import"]]
     required = " ".join(project["dependencies"])
     assert not {"gunicorn", "psycopg", "openpyxl"} & set(required.replace(">", " ").split())
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
