@@ -316,6 +316,7 @@ def test_a_reload_keeps_the_new_and_the_previous_version_only(own_app):
     ogc.watch_reloads(app, reloader)
     assert reloader.check() is False  # its first look: the same data
     _edit(data_dir, "Yusheng Auto Parts", "Yusheng Auto Partz")
+    assert reloader.check() is False  # changed since the last look: taken once it stood still
     assert reloader.check() is True
     second = ogc_data(app).files.directory
     assert second != first
@@ -326,6 +327,7 @@ def test_a_reload_keeps_the_new_and_the_previous_version_only(own_app):
     status, _, body = get(client, "/downloads/projects.csv")
     assert status == 200 and "Yusheng Auto Partz" in body.decode("utf-8-sig")
     _edit(data_dir, "Yusheng Auto Partz", "Yusheng Auto Partx")
+    assert reloader.check() is False
     assert reloader.check() is True
     third = ogc_data(app).files.directory
     assert get(client, "/downloads/projects.csv")[0] == 200
