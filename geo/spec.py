@@ -150,6 +150,8 @@ class Spec:
 
     layers: tuple[LayerSpec, ...]
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+    #: ``{table: {field: headers}}``: what ``wanbei-map import`` accepts as a sheet's headers
+    import_headers: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)  # the file as read, for the browser
 
     def layer(self, layer_id: str) -> LayerSpec:
@@ -375,9 +377,21 @@ def build(raw: dict, path: str | Path = SPEC_FILE) -> Spec:
     ranks = [s.search for s in layers if s.search]
     if len(ranks) != len(set(ranks)):
         problems.append(f"layers: two layers share a search rank: {sorted(ranks)}")
+    headers = {}
+    for table, fields in raw.get("import_headers", {}).items():
+        if not isinstance(fields, dict) or not all(
+            isinstance(h, list) and h and all(isinstance(x, str) for x in h)
+            for h in fields.values()
+        ):
+            problems.append(f"import_headers.{table}: expected field = [headers…]")
+            continue
+        headers[table] = {f: tuple(h) for f, h in fields.items()}
+    missing = [s.id for s in layers if s.importable and s.id not in headers]
+    if missing:
+        problems.append(f"import_headers: no headers for the importable layers {missing}")
     if problems:
         raise SpecError(problems, path)
-    return Spec(layers, vocabularies, raw)
+    return Spec(layers, vocabularies, headers, raw)
 
 
 def load(path: str | Path | None = None) -> Spec:

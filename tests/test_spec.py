@@ -182,3 +182,14 @@ def test_an_alias_may_name_one_code_per_table():
     words["licensed"]["aliases"] = [*words["licensed"]["aliases"], "规划"]  # planned's, in parks
     with pytest.raises(SpecError, match="'规划' names both 'planned' and 'licensed' in parks"):
         build(raw)
+
+
+def test_the_importer_reads_its_headers_from_the_spec():
+    from geo.importer.headers import HEADERS
+
+    assert HEADERS["parks"] == SPEC.import_headers["parks"]
+    assert "园区名称" in HEADERS["parks"]["name_zh"]
+    raw = _raw()
+    del raw["import_headers"]["parks"]
+    with pytest.raises(SpecError, match=r"no headers for the importable layers \['parks'\]"):
+        build(raw)
