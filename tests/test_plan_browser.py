@@ -78,9 +78,14 @@ def test_milestones_on_the_year_slider(page, live_server, client):
     assert "The Anhui Yangtze Delta green farm-produce service centre opens in Shanghai" in (
         page.locator("#wb-milestones").inner_text()
     )
-    page.evaluate("() => window.wanbei.officials.setFilter({to: 2030})")
+    empty = max({m["year"] for m in events}) + 1  # a year before the slider's end, no events
+    page.evaluate(f"() => window.wanbei.officials.setFilter({{to: {empty}}})")
     assert items.count() == 0
-    assert page.locator("#wb-milestones").get_by_text("No recorded events in 2030").is_visible()
+    assert page.locator("#wb-milestones").get_by_text(f"No recorded events in {empty}").is_visible()
+    end = int(page.locator("#wb-year").get_attribute("max"))
+    page.evaluate(f"() => window.wanbei.officials.setFilter({{to: {end}}})")
+    if end not in {m["year"] for m in events}:
+        assert page.locator("#wb-milestones").is_hidden(), "no year chosen: no empty list"
     assert errors == []
 
 

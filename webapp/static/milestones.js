@@ -2,8 +2,9 @@
  *
  * The page names the events' URL on the slider's box (`data-milestones`: /api/milestones.json in
  * the page's language, built from data/milestones.csv). The slider's years that have events get
- * tick marks (a <datalist>), and under the slider a list shows the events of the year it is at;
- * it follows the slider through the officials' `wanbei:filter` event. Text from the data is set
+ * tick marks (a <datalist>), and under the slider a list shows the events of the year it is at
+ * (nothing at the slider's end, where no year is chosen, when that year has none); it follows the
+ * slider through the officials' `wanbei:filter` event. Text from the data is set
  * with textContent only.
  */
 (function (wanbei) {
@@ -16,6 +17,8 @@
     if (!state.list || year === state.year) return;
     state.year = year;
     var events = state.byYear[year] || [];
+    // the slider at its end is no year filter: an empty list there would only be noise
+    state.section.hidden = !events.length && String(year) === state.slider.max;
     state.heading.textContent = events.length
       ? wanbei.t("{n} 年大事", { n: year }) : wanbei.t("{n} 年无记录的大事", { n: year });
     state.list.replaceChildren();
@@ -49,6 +52,7 @@
     var slider = document.getElementById("wb-year");
     if (!box || !slider) return;
     state.box = box;
+    state.slider = slider;
     fetch(wanbei.url(box.getAttribute("data-milestones")), { headers: { Accept: "application/json" } })
       .then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
@@ -60,7 +64,7 @@
           (state.byYear[m.year] = state.byYear[m.year] || []).push(m);
         });
         ticks(slider);
-        var section = el("div", "wb-milestones");
+        var section = state.section = el("div", "wb-milestones");
         section.id = "wb-milestones";
         section.setAttribute("aria-live", "polite");
         state.heading = el("p", "wb-milestones-h");
