@@ -94,6 +94,24 @@ def vocabulary_words(vocabulary: str, code: Any, key: str) -> dict[str, Any]:
     }
 
 
+def figure_records(figures: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``figures.csv`` by year, with their unit, kind and scope words."""
+    columns = ["id", "pairing_id", "scope", "scope_zh", "scope_en", "year_from", "year_to"]
+    columns += ["date", "measure_zh", "measure_en", "value", "unit", "kind", "confidence"]
+    columns += ["source", "note"]
+    ordered = figures.sort_values(["year_from", "year_to", "id"], kind="stable")
+    return [
+        {
+            **r,
+            **vocabulary_words("figure_unit", r["unit"], "unit"),
+            **vocabulary_words("investment_kind", r["kind"], "kind"),
+            **vocabulary_words("figure_scope", r["scope"], "scope_kind"),
+            "money": r["unit"] == "yi_yuan",  # shown as money (亿元 / billion yuan)
+        }
+        for r in _records(ordered, columns)
+    ]
+
+
 # --- pairs ---------------------------------------------------------------------------------------
 
 
@@ -195,6 +213,11 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
         projects = of_pair(layers["projects"], pid)
         partnerships = of_pair(layers["partnerships"], pid)
         totals = of_pair(tables["project_totals"], pid)
+        figures = of_pair(tables["figures"], pid)
+        wider = tables["figures"][
+            tables["figures"]["pairing_id"].isna()
+            & tables["figures"]["helped_adcode"].eq(row.helped_adcode)
+        ]
         own_plan = plan[plan["pairing_id"].eq(pid)]
         common_plan = plan[plan["pairing_id"].isna()]
         units = {row.helping_adcode, row.helped_adcode}
@@ -269,10 +292,16 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
                         "projects_count",
                         "investment_yi",
                         "investment_kind",
+                        "date",
+                        "source",
                         "note",
                     ],
                 ),
             },
+            # figures by year: the pair's own, then those of a wider scope about its helped city
+            # (all of 上海, another programme), never counted as the pair's
+            "figures": figure_records(figures),
+            "wider_figures": figure_records(wider),
             "partnerships": [
                 {**r, **vocabulary_words("partnership_type", r["type"], "type")}
                 for r in _records(
@@ -284,6 +313,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
             "sources": _split_sources(
                 [row.source, *county["source"], *parks["source"], *projects["source"]]
                 + [*totals["source"], *partnerships["source"], *own_plan["source"]]
+                + [*figures["source"], *wider["source"]]
                 + [*own_plan["status_source"]]
             ),
             "features": {

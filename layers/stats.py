@@ -21,6 +21,7 @@ from layers.lean import lean_layers
 from layers.localize import OPEN_WORDS
 from layers.pairs import (
     NAMED_MAX,
+    figure_records,
     json_value,
     pair_label_en,
     pair_summaries,
@@ -60,7 +61,9 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
         ``per_pair``: one row per city pair with ``projects_count`` and ``investment_yi`` as the
         sources report them (``None`` = unknown, never 0), ``projects_named`` and ``parks``;
         ``parks_by_status``: ``[{status, status_zh, count}]`` in the registry's status order;
-        ``targets``: the plan year's targets with their status, and ``targets_by_status``.
+        ``targets``: the plan year's targets with their status, and ``targets_by_status``;
+        ``figures``: every figure of ``figures.csv`` by year, with its pair's label (``None``
+        for a figure of a wider scope, which is never one pair's).
     """
     pairings = dataset.layers["pairings"]
     parent = parent_pairs(pairings)
@@ -79,9 +82,19 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
             "projects_count": json_value(r.projects_count),
             "projects_named": int(r.projects_named),
             "investment_yi": json_value(r.investment_yi),
+            "totals_years": json_value(r.totals_years),
             "parks": int((park_pairs == r.id).sum()),
         }
         for r in city.itertuples()
+    ]
+    labels = {p["id"]: (p["label_zh"], p["label_en"]) for p in per_pair}
+    figures = [
+        {
+            **f,
+            "pair_zh": labels.get(parent.get(f["pairing_id"]), (None, None))[0],
+            "pair_en": labels.get(parent.get(f["pairing_id"]), (None, None))[1],
+        }
+        for f in figure_records(dataset.tables["figures"])
     ]
     counts = parks["status"].value_counts()
     order = [s for s in SPEC.codes("status") if s in counts.index]
@@ -107,6 +120,7 @@ def statistics(dataset: Dataset, plan_year: int = 2023) -> dict[str, Any]:
         "plan_year": plan_year,
         "targets": targets,
         "targets_by_status": known,
+        "figures": figures,
         "data_date": data_date(dataset),
     }
 

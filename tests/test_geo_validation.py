@@ -118,6 +118,16 @@ def test_shipped_data_is_valid(data_copy):
             "is 'unconfirmed' but its first source is graded 'primary'",
         ),
         ("sources.csv", "source", CRI, "grade", "confirmed", "'confirmed' is not allowed"),
+        # a figure for all of 上海 is never one pair's
+        (
+            "figures.csv",
+            "id",
+            "FG-shanghai-huainan-projects",
+            "pairing_id",
+            "P-310112-340400",
+            "must be empty: a region figure is not one pair's",
+        ),
+        ("figures.csv", "id", "FG-ningbo-bengbu-cadres", "pairing_id", "", "is empty but scope"),
         ("corridor.csv", "adcode", "341500", "status", "", "is empty; a link_target needs it"),
         ("corridor.csv", "adcode", "340100", "seq", "1", "1 is used twice"),
         ("corridor.csv", "adcode", "340100", "link_from", "310117", "must be empty for a member"),
@@ -318,3 +328,13 @@ def test_named_projects_say_where_their_investor_comes_from():
     assert kinds.dropna().isin(["agreed", "planned", "actual"]).all()
     popup = {f.name for f in SPEC.layer("projects").popup}
     assert {"company", "investor_link", "investment_kind", "confidence", "date"} <= popup
+
+
+def test_readme_coverage_table_is_in_step_with_the_data():
+    from geo import coverage
+
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    table = coverage.markdown(load_dataset(DATA_DIR))
+    assert table in readme, "regenerate the coverage table: python -m geo.coverage"
+    cov = coverage.coverage(load_dataset(DATA_DIR))
+    assert len(cov) == 8 and cov["projects"].sum() == 27 and cov["parks"].sum() == 11

@@ -273,3 +273,31 @@ def test_token_and_review_number_from_the_config():
     script = client.get("/map.js").get_data(as_text=True)
     assert "GS(2024)0000号" in script and "tk=tok123" not in script
     assert client.get("/?basemap=tianditu").status_code == 200
+
+
+def test_figures_by_year_are_the_pairs_own_or_said_to_be_wider(summaries, dataset, client):
+    ningbo = summaries[NINGBO_BENGBU]
+    assert [t["year_from"] for t in ningbo["projects"]["totals"]] == [2022]  # 11 projects, 2022
+    assert ningbo["projects"]["totals"][0]["source"].startswith("安徽日报 2023-02-22")
+    pairing = dataset.layers["pairings"].set_index("id").loc[NINGBO_BENGBU]
+    assert pairing["totals_years"] == "2022" and pairing["totals_source"].startswith("安徽日报")
+    assert "FG-ningbo-bengbu-cadres" in {f["id"] for f in ningbo["figures"]}
+    huainan = summaries["P-310112-340400"]
+    own = {f["id"] for f in huainan["figures"]}
+    wider = {f["id"]: f for f in huainan["wider_figures"]}
+    assert "FG-minhang-2022h1-trips" in own and not any(i.startswith("FG-shanghai") for i in own)
+    assert wider["FG-shanghai-huainan-projects"]["scope_kind_zh"] == "帮扶方全域(非本结对)"
+    # the two programmes for 六安 are told apart: 上海's is not 松江's
+    luan = summaries["P-310117-341500"]
+    assert not luan["figures"] and all(
+        f["scope"] == "other_programme" for f in luan["wider_figures"]
+    )
+    # every figure is on /stats, with its year and unit, and a wider one names no pair
+    figures = stats.statistics(dataset)["figures"]
+    assert len(figures) == len(dataset.tables["figures"])
+    assert all(f["pair_zh"] is None for f in figures if f["scope"] in ("region", "all_pairs"))
+    html = client.get("/stats").get_data(as_text=True)
+    assert "按年份的数字" in html and "亿元" in html and "11 (2022)" in html
+    english = client.get("/stats?lang=en").get_data(as_text=True)
+    assert "Figures by year" in english
+    assert "All of Shanghai → Huainan (not only Minhang)" in english

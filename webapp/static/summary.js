@@ -121,6 +121,8 @@
       box.appendChild(el("p", "wb-small", wanbei.t("{years}:{n} 个项目", { years: years, n: t.projects_count }) +
         (t.investment_yi !== null ? wanbei.t(",协议投资") + " " + yi(t.investment_yi) : "")));
     });
+    figures(box, pair.figures, wanbei.t("按年份的数字"));
+    figures(box, pair.wider_figures, wanbei.t("更大范围的数字(不计入本结对)"));
     if (pr.named.length) {
       list(box, pr.named.map(function (n) {
         return item(n.name_zh + (n.year ? " · " + n.year : "") + " · " + n.status_zh, function () {
@@ -163,6 +165,23 @@
       src.appendChild(li);
     });
     box.appendChild(src);
+  }
+
+  // Figures by year (figures.csv): year, what, value and unit, kind, scope, each with its source.
+  function figures(box, rows, title) {
+    if (!rows.length) return;
+    section(box, title, rows.length);
+    var ul = el("ul", "wb-list wb-figures");
+    rows.forEach(function (f) {
+      var years = f.year_from === f.year_to ? String(f.year_from) : f.year_from + "–" + f.year_to;
+      var amount = f.money ? yi(f.value) : f.value + " " + f.unit_zh;
+      var li = el("li", null, years + " · " + f.measure_zh + ": " + amount +
+        " (" + f.kind_zh + ") · " + f.scope_zh);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(wanbei.sourceNode(f.source.split(" ; ")[0]));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
   }
 
   function planItem(t) {
