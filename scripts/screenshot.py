@@ -34,7 +34,7 @@ def main(out: str = "docs/screenshot.png") -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
             page.goto(f"http://127.0.0.1:{server.server_port}/")
             page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
             page.wait_for_timeout(500)
