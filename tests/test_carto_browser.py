@@ -243,3 +243,52 @@ def test_the_link_to_luan_shows_when_songjiang_luan_is_focused(desk, live_server
     assert (
         {"Shanghai·Songjiang", "Lu'an"} <= texts <= {"Shanghai·Songjiang", "Lu'an", "Lu'an·Jin'an"}
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "path"),
+    [((390, 844), "/?lang=en"), ((360, 400), "/embed?lang=zh-Hant"), ((640, 480), "/embed")],
+    ids=["phone", "column", "embed"],
+)
+def test_on_a_narrow_map_the_city_pairs_ends_are_named_without_overlaps(
+    browser, live_server, size, path
+):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        _open(page, live_server.url + path)
+        ends = page.evaluate(
+            """() => wanbei.entries.pairings.data.features
+                .filter(f => f.properties.level === 'city')
+                .map(f => [f.properties.helping_short_zh, f.properties.helped_short_zh])"""
+        )
+        labels = [lab for lab in page.evaluate(LABELS) if lab["shown"]]
+        texts = {lab["text"] for lab in labels}
+        assert {t for pair in ends for t in pair} == texts
+        for i, a in enumerate(labels):
+            for b in labels[i + 1 :]:
+                assert not _overlap(a, b), (a, b)
+    finally:
+        context.close()
+
+
+def test_a_pair_embed_names_only_the_pairs_ends(browser, live_server):
+    context = browser.new_context(viewport={"width": 640, "height": 480})
+    page = context.new_page()
+    try:
+        _open(page, f"{live_server.url}/embed?pair=P-330200-340300&lang=en")
+        page.wait_for_selector(".wb-map[data-focus='P-330200-340300']", timeout=10_000)
+        page.evaluate(SETTLE)
+        texts = {lab["text"] for lab in page.evaluate(LABELS) if lab["shown"]}
+        # the pair and its county pairs (镇海 → 淮上, 海曙 → 五河)
+        assert {"Ningbo", "Bengbu"} <= texts
+        assert texts <= {
+            "Ningbo",
+            "Bengbu",
+            "Ningbo·Zhenhai",
+            "Bengbu·Huaishang",
+            "Ningbo·Haishu",
+            "Wuhe",
+        }
+    finally:
+        context.close()
