@@ -107,6 +107,7 @@ def figure_records(figures: pd.DataFrame) -> list[dict[str, Any]]:
             **vocabulary_words("investment_kind", r["kind"], "kind"),
             **vocabulary_words("figure_scope", r["scope"], "scope_kind"),
             "money": r["unit"] == "yi_yuan",  # shown as money (亿元 / billion yuan)
+            "own": r["scope"] == "pair",  # the pair as a whole: no scope to name
         }
         for r in _records(ordered, columns)
     ]

@@ -176,7 +176,7 @@
       var years = f.year_from === f.year_to ? String(f.year_from) : f.year_from + "–" + f.year_to;
       var amount = f.money ? yi(f.value) : f.value + " " + f.unit_zh;
       var li = el("li", null, years + " · " + f.measure_zh + ": " + amount +
-        " (" + f.kind_zh + ") · " + f.scope_zh);
+        " (" + f.kind_zh + ")" + (f.own ? "" : " · " + f.scope_zh));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(wanbei.sourceNode(f.source.split(" ; ")[0]));
       ul.appendChild(li);
