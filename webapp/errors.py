@@ -34,16 +34,17 @@ class ApiError(Exception):
         self.headers: dict[str, str] = {}
 
 
-#: The longest text an error body quotes: a message naming a 100 KB parameter value is cut.
-MAX_QUOTED = 500
+#: The longest text an error body holds in one field: a message quoting a 100 KB parameter
+#: value is cut (the app's own messages, lists of valid values included, are shorter).
+MAX_QUOTED = 1500
 
 
-def _bounded(value: object) -> object:
-    """``value`` with any text longer than :data:`MAX_QUOTED` characters cut short."""
-    if isinstance(value, str) and len(value) > MAX_QUOTED:
-        return f"{value[:MAX_QUOTED]}… ({len(value) - MAX_QUOTED:,} more characters)"
+def _bounded(value: object, limit: int = MAX_QUOTED) -> object:
+    """``value`` with any text longer than ``limit`` characters cut short."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}… ({len(value) - limit:,} more characters)"
     if isinstance(value, list | tuple):
-        return [_bounded(v) for v in value]
+        return [_bounded(v, limit) for v in value]
     return value
 
 
@@ -65,10 +66,9 @@ def register(app: Flask) -> None:
         if _wants_json():
             response = _json(exc.status, exc.code, exc.description, **exc.extra)
         else:
-            param = exc.extra.get("parameter")
-            response = _page(
-                exc.status, f"{exc.description} (parameter: {param})" if param else exc.description
-            )
+            param, text = exc.extra.get("parameter"), _bounded(exc.description)
+            message = f"{text} (parameter: {_bounded(param)})" if param else text
+            response = _page(exc.status, message)
         response.headers.update(exc.headers)
         return response
 
@@ -97,5 +97,6 @@ def register(app: Flask) -> None:
 def _page(status: int, message: str) -> Response:
     # the page is written in the locale Flask-Babel chose (zh_Hans, en, zh_Hant): say so
     lang = str(get_locale() or "zh_Hans").replace("_", "-")
-    html = render_template("error.html", status=status, message=_bounded(message), lang=lang)
+    message = _bounded(message, 2 * MAX_QUOTED + 100)  # a description and a parameter's name
+    html = render_template("error.html", status=status, message=message, lang=lang)
     return Response(html, status=status, mimetype="text/html")
