@@ -29,7 +29,7 @@ def test_shipped_data_is_valid(data_copy):
         "pairings": 18,
         "parks": 11,
         "projects": 27,
-        "partnerships": 5,
+        "partnerships": 16,
         "corridor": 11,
         "boundaries": 72,
         "plan_progress": 8,
