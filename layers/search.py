@@ -3,10 +3,12 @@
 The page searches the index of ``/api/search.json`` (:func:`layers.searchindex.search_index`) in the
 browser. A layer the map draws lean (:func:`layers.lean.lean_layers`: 100,000 project sites)
 is left out of that index; the page asks the server instead, which matches a query here with the
-rule of ``search`` in ``officials.js``: the Chinese name starts with the query (score 0) or holds
-it (1); for a query of Latin letters and digits, the pinyin or the normalised English name
-starts with it (2), or the initials do (2, two letters or more), or the pinyin or English name
-holds it (3). Ties go to the shorter Chinese name, then to the order of the layer.
+rule of ``search.js``: the Chinese name starts with the query (score 0) or holds it (1); for a
+query of Latin letters and digits, the pinyin or the normalised English name starts with it (2),
+or the initials do (2, two letters or more), or the pinyin or English name holds it (3); else
+the normalised query starts a term of the city or county the feature is in (4, its ``where``:
+:mod:`layers.search_terms`). Ties go to the shorter Chinese name, then to the order of the
+layer.
 
 Each searched text of a layer is kept as one string (the features' texts joined by newlines)
 with an array of where each feature's text starts, so a query is one scan in C per text plus a
@@ -29,6 +31,7 @@ import pandas as pd
 
 from geo.dataset import Dataset
 from layers.i18n import DEFAULT_LANG, Lang
+from layers.search_terms import where_texts
 from layers.searchindex import (
     SEARCH_LAYERS,
     normalize,
@@ -132,9 +135,13 @@ class LayerSearch:
     pinyin: _Text
     initials: _Text
     en: _Text
+    #: ``|term|term…`` of the places each feature is in (empty when not given).
+    where: _Text | None = None
 
     @classmethod
-    def build(cls, layer: str, frame: pd.DataFrame) -> LayerSearch:
+    def build(
+        cls, layer: str, frame: pd.DataFrame, where: Sequence[str] | None = None
+    ) -> LayerSearch:
         """Build it from :func:`layers.searchindex.search_frame` of ``layer``.
 
         The texts are made :data:`CHUNK` features at a time, straight from the columns: no
@@ -146,6 +153,8 @@ class LayerSearch:
             A layer of :data:`layers.searchindex.SEARCH_LAYERS`.
         frame : pandas.DataFrame
             Its :func:`layers.searchindex.search_frame`; kept (its columns) for the results.
+        where : sequence of str, optional
+            The ``where`` text of each feature (:func:`layers.search_terms.where_texts`).
 
         Returns
         -------
@@ -164,7 +173,13 @@ class LayerSearch:
                 joiner.add([t[k] for t in texts])
             del texts
         zh_text, pinyin, initials, en_text = (j.text() for j in joiners)
-        return cls(layer, columns, zh_text, pinyin, initials, en_text)
+        where_text = None
+        if where is not None:
+            joiner = _Joiner()
+            for start in range(0, len(where), CHUNK):
+                joiner.add(where[start : start + CHUNK])
+            where_text = joiner.text()
+        return cls(layer, columns, zh_text, pinyin, initials, en_text, where_text)
 
     def __len__(self) -> int:
         return len(self.zh)
@@ -181,6 +196,9 @@ class LayerSearch:
             if len(query) >= 2:
                 rows, at = self.initials.find(query)
                 found.append((2, rows[at == 0]))
+        if self.where is not None:
+            rows, _at = self.where.find("|" + query)
+            found.append((4, rows))
         score = np.full(len(self), _NO_SCORE, dtype=np.int8)
         for value, rows in sorted(found, key=lambda f: -f[0]):  # the best written last
             score[rows] = value
@@ -289,7 +307,9 @@ def prepare_search(dataset: Dataset, layers: Iterable[str] = SEARCH_LAYERS) -> S
             raise ValueError(
                 f"Unknown search layer {layer_id!r}; the layers are: {', '.join(SEARCH_LAYERS)}"
             )
-        indexes[layer_id] = LayerSearch.build(layer_id, search_frame(dataset, layer_id))
+        frame = search_frame(dataset, layer_id)
+        where = where_texts(dataset, layer_id, frame, normalize)
+        indexes[layer_id] = LayerSearch.build(layer_id, frame, where)
     return ServerSearch(version=dataset.version, layers=indexes)
 
 

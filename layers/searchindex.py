@@ -13,6 +13,7 @@ from geo.dataset import Dataset
 from geo.spec import SPEC
 from layers.pairs import json_value
 from layers.romanize import raw_pinyin
+from layers.search_terms import layer_entries, where_texts
 
 #: The layers the search index covers, in the order results are ranked (``search`` in the spec).
 SEARCH_LAYERS = SPEC.ids_with("search")
@@ -79,15 +80,18 @@ def search_index(dataset: Dataset, remote: Iterable[str] = ()) -> dict[str, Any]
     Returns
     -------
     dict
-        ``{"version", "entries": [...], "remote": [...]}``; each entry has ``layer``, ``id``,
-        ``name_zh``, ``name_en`` (or None), ``context_zh`` (the pair or the place a feature
-        belongs to), ``pinyin``, ``initials`` and ``en`` (``name_en`` normalised), in the order
-        of :data:`SEARCH_LAYERS`; ``remote`` lists the layers of :data:`SEARCH_LAYERS` left out.
+        ``{"version", "layers": [...], "entries": [...], "remote": [...]}``; ``layers`` has one
+        entry per layer (:func:`layers.search_terms.layer_entries`); each entry has ``layer``,
+        ``id``, ``name_zh``, ``name_en`` (or None), ``context_zh`` (the pair or the place a
+        feature belongs to), ``pinyin``, ``initials``, ``en`` (``name_en`` normalised) and
+        ``where`` (the city and county it is in: :mod:`layers.search_terms`), in the order of
+        :data:`SEARCH_LAYERS`; ``remote`` lists the layers of :data:`SEARCH_LAYERS` left out.
     """
     remote = [layer_id for layer_id in SEARCH_LAYERS if layer_id in set(remote)]
     local = [layer_id for layer_id in SEARCH_LAYERS if layer_id not in remote]
     return {
         "version": dataset.version,
+        "layers": layer_entries(pinyin_many, normalize),
         "entries": search_entries(dataset, local),
         "remote": remote,
     }
@@ -112,9 +116,18 @@ def search_entries(dataset: Dataset, layer_ids: Iterable[str]) -> list[dict[str,
     for layer_id, frame in frames.items():
         pinyins = [next(sounds) for _ in range(len(frame))]
         texts = search_texts(frame["name_zh"], frame.get("name_en"), pinyins)
-        for r, (_name, full, initials, en) in zip(frame.itertuples(), texts, strict=True):
+        wheres = where_texts(dataset, layer_id, frame, normalize)
+        for r, (_name, full, initials, en), where in zip(
+            frame.itertuples(), texts, wheres, strict=True
+        ):
             entries.append(
-                {**search_entry(layer_id, r), "pinyin": full, "initials": initials, "en": en}
+                {
+                    **search_entry(layer_id, r),
+                    "pinyin": full,
+                    "initials": initials,
+                    "en": en,
+                    "where": where,
+                }
             )
     return entries
 

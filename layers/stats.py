@@ -229,8 +229,9 @@ def localized(
     """
     search_out = localize(search, lang)
     if lang != DEFAULT_LANG:
-        for entry, original in zip(search_out["entries"], search["entries"], strict=True):
-            entry["hans"] = original["name_zh"]
+        for key in ("layers", "entries"):
+            for entry, original in zip(search_out[key], search[key], strict=True):
+                entry["hans"] = original["name_zh"]
     stats_out = localize(stats, lang)
     return Localized(
         lang=lang,

@@ -6,7 +6,8 @@ The former rule is written out here in plain Python, one entry at a time: an ent
 (as ``search_entries`` built them), scored as ``search`` in ``officials.js`` scores (Chinese
 name starts with the query 0, holds it 1; for a query of Latin letters and digits, pinyin or
 English starts with it 2, initials start with it 2 (two letters or more), pinyin or English holds
-it 3), sorted by score, the length of the Chinese name, the layer's order and the row.
+it 3; else the normalised query starts a term of the feature's ``where``, the city and county it
+is in, 4), sorted by score, the length of the Chinese name, the layer's order and the row.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from geo.spec import SPEC
 from layers.i18n import LANGS
 from layers.romanize import PINYIN_FIXES
 from layers.search import LayerSearch, prepare_search
+from layers.search_terms import where_texts
 from layers.stats import SEARCH_LAYERS, localize, normalize, search_entries
 from webapp import DEFAULT_DATA_DIR
 
@@ -94,7 +96,8 @@ def former_entries(dataset, layer_id):
             name_en=frame["helping_name_en"] + " – " + frame["helped_name_en"],
         )
     out = []
-    for r in frame.itertuples():
+    wheres = where_texts(dataset, layer_id, frame, normalize)
+    for r, where in zip(frame.itertuples(), wheres, strict=True):
         name_zh = _plain(r.name_zh) or ""
         name_en = _plain(getattr(r, "name_en", None))
         if layer_id in ("parks", "projects"):
@@ -116,6 +119,7 @@ def former_entries(dataset, layer_id):
                 "pinyin": full,
                 "initials": initials,
                 "en": normalize(name_en) if name_en else "",
+                "where": where,
             }
         )
     return out
@@ -132,6 +136,8 @@ def former_score(entry, raw, query):
                 score = min(score, 2 if text.startswith(query) else 3)
         if len(query) >= 2 and entry["initials"].startswith(query):
             score = min(score, 2)
+    if score == 9 and query and ("|" + query) in entry["where"]:
+        score = 4
     return score
 
 
@@ -205,6 +211,22 @@ def test_the_server_search_gives_what_the_former_rule_gave(request, data):
         some_many += got["matched"] > 12
     # the queries found things, and more than a page of them
     assert some_found > len(asked) / 3 and some_many > (5 if data == "shipped" else 50)
+
+
+def test_a_feature_is_found_by_the_city_or_county_it_is_in(shipped):
+    """蚌埠 (or Bengbu) finds the park in 固镇县 of 蚌埠 and the projects in 蚌埠, after the
+    features named 蚌埠…; a county's name finds what it hosts."""
+    search = prepare_search(shipped)
+    for query in ("蚌埠", "bengbu", "Bengbu"):
+        found = search.search(query, limit=100)["entries"]
+        names = [e["name_zh"] for e in found]
+        assert "甬蚌产业合作园区" in names, query
+        assert {"煜晟汽车零部件", "芯速联", "融光纳米"} <= set(names), query
+        scores = [e["score"] for e in found]
+        assert scores == sorted(scores) and scores[-1] == 4, query
+    found = search.search("固镇", limit=100)["entries"]
+    assert "甬蚌产业合作园区" in [e["name_zh"] for e in found]
+    assert search.search("安徽", limit=100)["matched"] == 0  # a province finds nothing by place
 
 
 def test_a_result_is_read_from_the_dataset(synthetic):

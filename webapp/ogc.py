@@ -215,10 +215,14 @@ def _format(json_type: str = JSON) -> Fmt:
 
 
 def _only_f() -> None:
+    # `lang` is what every page of the app takes (a link from an English page keeps it): the
+    # OGC resources are language-neutral, so it is accepted and ignored
     for name in request.args:
-        if name != "f":
+        if name not in ("f", "lang"):
             raise feat.QueryError(
-                name, f"Unknown parameter {name!r}; this resource takes only f (json or html)."
+                name,
+                f"Unknown parameter {name!r}; this resource takes only f (json or html) "
+                "and lang (ignored).",
             )
 
 

@@ -69,6 +69,7 @@ CLIENT_MODULES = (
     "basemaps.js",
     "arcs.js",
     "labels.js",
+    "fallback.js",
     "furniture.js",
     "summary.js",
     "search.js",
@@ -543,6 +544,14 @@ def _search_params(valid: list[str]) -> tuple[str, list[str] | None, int]:
 
 def _json_bytes(body: bytes) -> Response:
     return _conditional(Response(body, mimetype="application/json"), max_age=300)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The app's icon where browsers and crawlers look for it (the SVG the pages link)."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.get("/vendor/<name>/<path:filename>")

@@ -58,10 +58,22 @@
     document.body.setAttribute("data-controls", shown.join(","));
   }
 
+  // The height the embed asks for: its header (and search box) and a map three quarters as
+  // tall as it is wide (at least MAP_MIN): a map has no height of its own, so the frame's width
+  // decides it, whatever height the portal's iframe first had.
+  var MAP_MIN = 260;
+
+  function naturalHeight() {
+    var above = 0;
+    document.querySelectorAll(".wb-embed-bar, .wb-embed-search").forEach(function (node) {
+      if (!node.hidden && !node.classList.contains("wb-off")) above += node.offsetHeight;
+    });
+    return Math.ceil(above + Math.max(MAP_MIN, Math.round(window.innerWidth * 0.75)));
+  }
+
   function postHeight() {
     if (window.parent === window) return;
-    var height = Math.ceil(document.documentElement.scrollHeight);
-    window.parent.postMessage({ type: "wanbei:embed-height", height: height }, "*");
+    window.parent.postMessage({ type: "wanbei:embed-height", height: naturalHeight() }, "*");
   }
 
   function initEmbed() {
@@ -150,6 +162,21 @@
     form.addEventListener("change", update);
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     $("wb-embed-close").addEventListener("click", function () { dialog.close(); });
+    // the preview shows what the resize snippet does: with it, the frame takes the height the
+    // embed asks for (the same checks as embed-resize.js); without it, the height given
+    window.addEventListener("message", function (event) {
+      if (event.source !== frame.contentWindow || event.origin !== window.location.origin) return;
+      var data = event.data;
+      if (!data || data.type !== "wanbei:embed-height" || typeof data.height !== "number") return;
+      frame.setAttribute("data-asked-height", String(Math.round(data.height)));
+      showHeight();
+    });
+    var showHeight = function () {
+      var asked = parseInt(frame.getAttribute("data-asked-height"), 10);
+      var on = form.elements.resize.checked && asked >= 150 && asked <= 5000;
+      frame.style.height = on ? asked + "px" : "";
+    };
+    form.addEventListener("change", showHeight);
     $("wb-embed-copy").addEventListener("click", function () {
       var status = $("wb-embed-copied");
       var done = function () { status.textContent = status.getAttribute("data-done"); };

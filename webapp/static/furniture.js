@@ -177,9 +177,8 @@
     },
     // the whole network, inside the part of the map no control covers
     home: function (options) {
-      var pad = wanbei.freeArea ? wanbei.freeArea(state.map) : { topLeft: [0, 0], bottomRight: [0, 0] };
-      state.map.fitBounds(state.bounds, Object.assign({ paddingTopLeft: pad.topLeft,
-        paddingBottomRight: pad.bottomRight }, options || {}));
+      if (wanbei.fitFree) wanbei.fitFree(state.bounds, options);
+      else state.map.fitBounds(state.bounds, options);
     },
     toggleFullscreen: function () {
       if (document.fullscreenElement) return document.exitFullscreen();

@@ -87,9 +87,10 @@
   wanbei.freeArea = function (map) {
     map = map || wanbei.map;
     var c = map.getContainer(), box = c.getBoundingClientRect();
-    var q = function (sel) { return rectOf(c.querySelector(sel), box); };
-    var tl = q(".leaflet-top.leaflet-left"), tr = q(".leaflet-top.leaflet-right");
-    var bl = q(".leaflet-bottom.leaflet-left"), br = q(".leaflet-bottom.leaflet-right");
+    // (the map's own corners: the mini map inside one has corners too)
+    var corners = map._controlCorners || {};
+    var q = function (name) { return rectOf(corners[name], box); };
+    var tl = q("topleft"), tr = q("topright"), bl = q("bottomleft"), br = q("bottomright");
     var best = null;
     for (var k = 0; k < 16; k++) {
       // bit set: the corner is avoided sideways; clear: up/down
@@ -108,6 +109,22 @@
       topLeft: [best.left + MARGIN, best.top + MARGIN],
       bottomRight: [best.right + MARGIN, best.bottom + MARGIN],
     };
+  };
+
+  // Fit `bounds` into the free area, at a quarter zoom step (whole steps leave the network a
+  // level too small); `fly` animates. Zooming by hand snaps back to whole steps.
+  wanbei.fitFree = function (bounds, options, fly) {
+    var map = wanbei.map, pad = wanbei.freeArea(map);
+    var snap = map.options.zoomSnap;
+    map.options.zoomSnap = 0.25;
+    try {
+      var o = Object.assign({ paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight },
+                            options || {});
+      if (fly) map.flyToBounds(bounds, o);
+      else map.fitBounds(bounds, o);
+    } finally {
+      map.options.zoomSnap = snap;
+    }
   };
 
   // Popups pan into the free area, and fit the map's width.

@@ -199,10 +199,7 @@
   // (wanbei.freeArea: the legend, layer list and tools are measured where they are).
   function fitPair(pair, fly) {
     if (!pair || !pair.bounds) return;
-    var pad = wanbei.freeArea ? wanbei.freeArea(state.map) : { topLeft: [60, 60], bottomRight: [60, 60] };
-    var options = { paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight, maxZoom: 9 };
-    if (fly) state.map.flyToBounds(pair.bounds, Object.assign({ duration: 0.6 }, options));
-    else state.map.fitBounds(pair.bounds, options);
+    wanbei.fitFree(pair.bounds, fly ? { maxZoom: 9, duration: 0.6 } : { maxZoom: 9 }, fly);
   }
 
   var summaryTools = {
@@ -509,6 +506,7 @@
     var r = state.ready;
     if (!(r.pairs && r.search && r.layers) || state.started) return;
     state.started = true;
+    fitYears();
     fillFilters();
     var fromURL = readURL();
     if (Object.keys(fromURL.filter).length) setFilter(fromURL.filter, { url: false });
@@ -517,8 +515,38 @@
     // a link that names a view keeps it (permalink.js): the pair is focused without flying
     var keep = wanbei.permalink && wanbei.permalink.hasView();
     if (fromURL.pair) focus(fromURL.pair, keep ? { fly: false } : undefined);
+    // a basemap the URL named but that is not shown (unknown, or it failed: fallback.js)
+    var named = new URLSearchParams(window.location.search).get("basemap");
+    var shown = wanbei.basemaps && wanbei.basemaps.current();
+    if (named && shown && named !== shown.id) writeURL();
     updateCounts();
     document.documentElement.setAttribute("data-wanbei-tools", "1");
+  }
+
+  // The slider ends at the last year the data has (the programme runs to cfg.years[1]: that
+  // span is said beside the slider, not played through empty years).
+  function fitYears() {
+    var last = null;
+    Object.keys(wanbei.entries).forEach(function (id) {
+      var entry = wanbei.entries[id];
+      if (!entry.data || !entry.cfg.timeline || !entry.cfg.timeline.length) return;
+      entry.data.features.forEach(function (f) {
+        var y = yearOf(entry.cfg, f);
+        if (y !== null && (last === null || y > last)) last = y;
+      });
+    });
+    var programme = state.cfg.years;
+    if (last === null) last = programme[1];
+    last = Math.max(programme[0], Math.min(last, programme[1]));
+    state.years = [programme[0], last];
+    if (state.filter.to > last) state.filter.to = last;
+    if (state.filter.from > last) state.filter.from = last;
+    ["wb-f-from", "wb-year"].forEach(function (id) { if ($(id)) $(id).max = last; });
+    var span = $("wb-year-span");
+    if (span) {
+      span.textContent = wanbei.t("资料止于 {last} 年;规划期 {from}–{to} 年",
+                                  { last: last, from: programme[0], to: programme[1] });
+    }
   }
 
   function bindPanel() {
@@ -554,7 +582,7 @@
   wanbei.initOfficials = function (map, cfg) {
     state.map = map;
     state.cfg = cfg;
-    state.years = cfg.years;
+    state.years = cfg.years.slice();
     state.sectors = cfg.sectors || {};
     state.sectorAliases = cfg.sector_aliases || {};
     state.filter.from = cfg.years[0];

@@ -443,11 +443,7 @@
       var b = layer.getBounds ? layer.getBounds() : null;
       if (b && b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
     });
-    if (bounds) {
-      var pad = wanbei.freeArea ? wanbei.freeArea(map) : { topLeft: [40, 40], bottomRight: [40, 40] };
-      map.flyToBounds(bounds, { paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight,
-                                maxZoom: 9, duration: 0.6 });
-    }
+    if (bounds) wanbei.fitFree(bounds, { maxZoom: 9, duration: 0.6 }, true);
     emit("wanbei:show-layer", { id: layerId });
     return true;
   };
@@ -469,6 +465,7 @@
       box.appendChild(svg("circle", {
         cx: 14, cy: 8, r: Math.min(s.radius || 5, 7), stroke: s.color, "stroke-width": s.weight || 1,
         fill: s.fillColor || s.color, "fill-opacity": s.fillOpacity === undefined ? 1 : s.fillOpacity,
+        "stroke-dasharray": s.dashArray || "none",
       }));
     } else if (item.geometry === "line") {
       box.appendChild(svg("line", {
@@ -499,6 +496,13 @@
         row.appendChild(el("span", null, item.title));
         box.appendChild(row);
       });
+      // the style a feature without a date takes while a year filter is on (officials.js)
+      var undated = el("div", "wb-legend-row wb-legend-undated");
+      undated.appendChild(swatch({ geometry: "point", style: { radius: 5, color: "#555", weight: 1.5,
+                                                             fillColor: "#555", fillOpacity: 0.2,
+                                                             dashArray: "2 3" } }));
+      undated.appendChild(el("span", null, wanbei.t("无日期(筛选年份时空心/虚线)")));
+      box.appendChild(undated);
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
