@@ -13,6 +13,7 @@ import pytest
 from geo.dataset import load_dataset
 from layers import charts, stats
 from layers.map import basemaps
+from layers.registry import REGISTRY
 from tests.helpers import set_cell
 from webapp import DEFAULT_DATA_DIR, create_app
 
@@ -147,7 +148,13 @@ def test_search_index_covers_every_named_feature(dataset):
         "pinyin": "bengbushi",
         "initials": "bbs",
         "en": "bengbu",
+        "where": "|蚌埠市|bengbu",
     }
+    # the layers themselves are found by their names
+    assert [e["layer"] for e in index["layers"]] == [
+        spec.id for spec in REGISTRY if spec.id != "boundaries"
+    ]
+    assert all(e["kind"] == "layer" and e["id"] is None for e in index["layers"])
     pair = next(e for e in entries if e["id"] == NINGBO_BENGBU)
     assert pair["name_zh"] == "宁波市—蚌埠市" and pair["pinyin"] == "ningboshibengbushi"
 
