@@ -142,9 +142,16 @@
     });
     var onAdd = L.Popup.prototype.onAdd;
     L.Popup.include({
+      // no wider and no taller than the free area (a long popup scrolls): it can then be
+      // panned clear of every control (the wrapper adds about 45 px to the content's width)
       onAdd: function (map) {
-        var room = map.getSize().x - 60;
-        if (room > 120 && this.options.maxWidth > room) this.options.maxWidth = room;
+        if (!this._wbMax) this._wbMax = { width: this.options.maxWidth, height: this.options.maxHeight };
+        var size = map.getSize(), pad = wanbei.freeArea(map);
+        var freeW = size.x - pad.topLeft[0] - pad.bottomRight[0];
+        var freeH = size.y - pad.topLeft[1] - pad.bottomRight[1];
+        this.options.maxWidth = Math.max(160, Math.min(this._wbMax.width || 300, freeW - 50));
+        var tall = Math.max(120, freeH - 50);
+        this.options.maxHeight = this._wbMax.height ? Math.min(this._wbMax.height, tall) : tall;
         return onAdd.apply(this, arguments);
       },
     });
