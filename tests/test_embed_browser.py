@@ -165,7 +165,7 @@ def test_permalink_round_trip(browser, live_server, path):
         page.evaluate(
             f"""() => {{
             wanbei.officials.focus('{PAIR}', {{fly: false}});
-            wanbei.officials.setFilter({{status: 'operating', to: 2025}});
+            wanbei.officials.setFilter({{status: 'operating', to: 2023}});
             wanbei.map.removeLayer(wanbei.groups.find(g => g.id === 'projects').group);
             wanbei.map.setView([31.2, 119.9], 9, {{animate: false}});
         }}"""
@@ -175,7 +175,7 @@ def test_permalink_round_trip(browser, live_server, path):
         assert q["center"] == ["31.20000,119.90000"] and q["zoom"] == ["9"]
         assert q["pair"] == [PAIR] and q["lang"] == ["zh-Hant"]
         assert "projects" not in q["layers"][0] and "parks" in q["layers"][0]
-        assert q["status"] == ["operating"] and q["to"] == ["2025"]
+        assert q["status"] == ["operating"] and q["to"] == ["2023"]
         before = page.evaluate(MAP_STATE)
 
         again = context.new_page()

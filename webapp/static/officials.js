@@ -292,7 +292,10 @@
     Object.keys(changes).forEach(function (k) {
       state.filter[k] = k === "sector" ? canonicalSector(changes[k]) : changes[k];
     });
-    var f = state.filter;
+    var f = state.filter, y = state.years;
+    // the years stay on the slider (it ends at the data's last year)
+    f.from = Math.min(Math.max(f.from, y[0]), y[1]);
+    f.to = Math.min(Math.max(f.to, y[0]), y[1]);
     if (f.from > f.to) {
       if (Object.prototype.hasOwnProperty.call(changes, "from")) f.to = f.from;
       else f.from = f.to;
