@@ -31,9 +31,11 @@ def hostile_server(tmp_path_factory):
             c.name for c in table.columns if c.kind in ("text", "source") and not c.allowed
         ]
         header, rows = read_rows(data / table.filename)
-        for row in rows:
+        for i, row in enumerate(rows):
             for col in free_text:
-                if col in ("name_zh", "helping_name", "helped_name"):
+                if col == table.key:
+                    row[col] = f"{PAYLOAD} {i}"  # a key stays unique (sources.csv)
+                elif col in ("name_zh", "helping_name", "helped_name"):
                     row[col] = row[col] + PAYLOAD  # keep names distinguishable
                 else:
                     row[col] = PAYLOAD
