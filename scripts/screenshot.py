@@ -1,7 +1,7 @@
-"""Take the README's screenshot of the map: serve the app on a loopback port, open it in
-Debian's headless Chromium, wait for every layer, save a PNG.
+"""Take the README's screenshots of the map: serve the app on a loopback port, open it in
+Debian's headless Chromium at 1366×800 and as a 390×844 phone, wait for every layer, save PNGs.
 
-Usage: python scripts/screenshot.py [OUT.png]   (make screenshot)
+Usage: python scripts/screenshot.py [OUT.png [PHONE.png]]   (make screenshot)
 """
 
 from __future__ import annotations
@@ -27,23 +27,29 @@ ARGS = [
 ]
 
 
-def main(out: str = "docs/screenshot.png") -> int:
+#: (viewport, file) of each screenshot: the officials' first view and the phone layout.
+SIZES = ((1366, 800), (390, 844))
+
+
+def main(out: str = "docs/screenshot.png", phone: str = "docs/screenshot-phone.png") -> int:
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
-            page.goto(f"http://127.0.0.1:{server.server_port}/")
-            page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
-            page.wait_for_timeout(500)
-            Path(out).parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=out)
+            for (width, height), path in zip(SIZES, (out, phone), strict=True):
+                page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+                page.goto(f"http://127.0.0.1:{server.server_port}/")
+                page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+                page.wait_for_timeout(500)
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=path)
+                page.close()
+                print(f"wrote {path}")
             browser.close()
     finally:
         server.shutdown()
-    print(f"wrote {out}")
     return 0
 
 
