@@ -564,3 +564,17 @@ def test_a_reload_serves_the_new_data_with_new_validators(data_copy):
     assert after.headers["ETag"] != before.headers["ETag"]
     download = client.get("/downloads/parks.csv").data.decode("utf-8-sig")
     assert "新名字" in download
+
+
+@pytest.mark.parametrize("url", ["/ogc/?lang=en", "/ogc/collections?lang=zh-Hant&f=json"])
+def test_lang_from_the_app_pages_is_accepted_and_ignored(client, url):
+    plain = client.get(url.split("?")[0] + "?f=json")
+    got = client.get(url if "f=" in url else url + "&f=json")
+    assert got.status_code == 200, got.get_data(as_text=True)
+    assert got.get_json() == plain.get_json()  # ignored: the resource is language-neutral
+
+
+def test_an_unknown_parameter_is_still_a_400_naming_it(client):
+    got = client.get("/ogc/?lang=en&colour=red")
+    assert got.status_code == 400
+    assert "colour" in got.get_data(as_text=True)

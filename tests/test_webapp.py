@@ -53,6 +53,12 @@ def test_assets_are_served_locally(client, path):
     r.close()
 
 
+def test_favicon_ico_is_the_apps_own_icon(client):
+    with client.get("/favicon.ico") as r, client.get("/static/favicon.svg") as svg:
+        assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+        assert r.data == svg.data
+
+
 def test_vendor_path_traversal_and_unknown_package(client):
     assert client.get("/vendor/leaflet/../../../etc/passwd").status_code == 404
     assert client.get("/vendor/nope/x.js").status_code == 404
