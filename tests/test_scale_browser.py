@@ -422,15 +422,20 @@ def test_pairs_json_is_small_with_a_big_layer(big_client):
 # --- the export image and the localized popups of the big layer -----------------------------------
 
 #: Drawn projects apart from every other drawn point by ``gap`` px, inside the part of the map
-#: that the export's title, legend and bottom band leave free: id, position in the page.
-APART = """gap => {
+#: that the export's furniture (title, legend, scale, notes, bottom band: the boxes its render
+#: reports) leaves free, ``gap`` px clear of each box and of the map's edges: their ids.
+APART = """async gap => {
   const e = wanbei.entries.projects, lean = e.lean, map = wanbei.map;
   const size = map.getSize(), all = [], inner = [];
+  const boxes = (await wanbei.exporter.render({scale: 1})).boxes;
+  const free = p => p.x > gap && p.y > gap && p.x < size.x - gap && p.y < size.y - gap &&
+    boxes.every(b => p.x < b.x - gap || p.x > b.x + b.w + gap ||
+                     p.y < b.y - gap || p.y > b.y + b.h + gap);
   for (let i = 0; i < lean.n; i++) {
     if (!lean.shown[i]) continue;
     const p = map.latLngToContainerPoint(L.latLng(lean.lat[i], lean.lon[i]));
     all.push([i, p]);
-    if (p.x > 380 && p.y > 80 && p.x < size.x - 260 && p.y < size.y - 230) inner.push([i, p]);
+    if (free(p)) inner.push([i, p]);
   }
   const out = [];
   for (const [i, p] of inner) {

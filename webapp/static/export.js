@@ -17,7 +17,7 @@
 (function (wanbei) {
   "use strict";
 
-  var state = { map: null, cfg: null, caption: null };
+  var state = { map: null, cfg: null, caption: null, boxes: null };
   var t = function (zh, values) { return wanbei.t(zh, values); };
 
   // Draw a text of the image's furniture, and keep it in the caption of the current render.
@@ -182,12 +182,19 @@
     });
   }
 
+  // Fill a box of the image's furniture over the map, and keep it in the boxes of the current
+  // render (what of the map the furniture covers).
+  function backdrop(ctx, fill, x, y, w, h) {
+    if (state.boxes) state.boxes.push({ x: x, y: y, w: w, h: h });
+    ctx.fillStyle = fill;
+    ctx.fillRect(x, y, w, h);
+  }
+
   function panel(ctx, x, y, w, h) {
     ctx.save();
-    ctx.fillStyle = "rgba(255,255,255,0.92)";
     ctx.strokeStyle = "#999";
     ctx.lineWidth = 1;
-    ctx.fillRect(x, y, w, h);
+    backdrop(ctx, "rgba(255,255,255,0.92)", x, y, w, h);
     ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
     ctx.restore();
   }
@@ -268,8 +275,7 @@
     var label = meters >= 1000 ? t("{n} 公里", { n: meters / 1000 }) : t("{n} 米", { n: meters });
     var x0 = 14, y0 = h - 50;
     ctx.save();
-    ctx.fillStyle = "rgba(255,255,255,0.85)";
-    ctx.fillRect(x0 - 4, y0 - 16, px + 8, 24);
+    backdrop(ctx, "rgba(255,255,255,0.85)", x0 - 4, y0 - 16, px + 8, 24);
     ctx.strokeStyle = "#222";
     ctx.lineWidth = 2;
     ctx.beginPath();
@@ -325,8 +331,7 @@
       ? t("底图: {attribution}", { attribution: basemap.attribution }) + " · " : "") +
       t("专题数据: 沪苏浙—皖北结对合作地图(来源见各要素)");
     ctx.save();
-    ctx.fillStyle = "rgba(255,255,255,0.9)";
-    ctx.fillRect(0, h - 34, w, 34);
+    backdrop(ctx, "rgba(255,255,255,0.9)", 0, h - 34, w, 34);
     ctx.font = "11px " + FONT;
     ctx.fillStyle = "#333";
     ctx.textBaseline = "middle";
@@ -340,8 +345,8 @@
       ctx.save();
       ctx.font = "12px " + FONT;
       var nw = Math.max.apply(null, notes.map(function (n) { return ctx.measureText(n).width; }));
-      ctx.fillStyle = "rgba(255,243,205,0.95)";
-      ctx.fillRect(10, h - 32 - 18 * notes.length - 44, nw + 16, 18 * notes.length + 6);
+      backdrop(ctx, "rgba(255,243,205,0.95)", 10, h - 32 - 18 * notes.length - 44, nw + 16,
+               18 * notes.length + 6);
       ctx.fillStyle = "#7a4d00";
       ctx.textBaseline = "middle";
       notes.forEach(function (n, i) {
@@ -351,7 +356,8 @@
     }
   }
 
-  // Draw the current view on a canvas; resolves to {canvas, notes, caption}.
+  // Draw the current view on a canvas; resolves to {canvas, notes, caption, boxes} (boxes: the
+  // furniture's boxes over the map, {x, y, w, h} in the map's CSS pixels).
   function render(options) {
     options = options || {};
     var map = state.map, container = map.getContainer();
@@ -364,21 +370,23 @@
     ctx.scale(scale, scale);
     ctx.fillStyle = getComputedStyle(container).backgroundColor || "#ffffff";
     ctx.fillRect(0, 0, size.x, size.y);
-    var notes = [], caption = [];
+    var notes = [], caption = [], boxes = [];
     return drawTiles(ctx, origin, notes)
       .then(function () { return drawSvgPanes(ctx, origin, scale); })
       .then(function () {
         drawMarkers(ctx, origin);
         drawLabels(ctx, origin);
         state.caption = caption;
+        state.boxes = boxes;
         try {
           drawScale(ctx, size.y);
           drawLegend(ctx, size.x, size.y);
           drawText(ctx, size.x, size.y, notes);
         } finally {
           state.caption = null;
+          state.boxes = null;
         }
-        return { canvas: canvas, notes: notes, caption: caption };
+        return { canvas: canvas, notes: notes, caption: caption, boxes: boxes };
       });
   }
 
