@@ -219,6 +219,12 @@ def _collection_paths(c: Collection, limit_default: int, limit_max: int) -> dict
             f"The properties of {c.id} that items can be filtered on (?name=value).",
             {"application/schema+json": {"type": "object"}, HTML: {}},
         ),
+        f"{base}/schema": _get(
+            f"getSchema_{c.id}",
+            f"{title}: schema",
+            f"The JSON Schema of the features of {c.id}: each property's type.",
+            {"application/schema+json": {"type": "object"}, HTML: {}},
+        ),
     }
 
 
@@ -251,7 +257,9 @@ def _get(
         "304": {"description": "Not modified since the ETag or date the request gave."},
         "400": {"$ref": "#/components/responses/InvalidParameter"},
     }
-    if not_found or operation_id.startswith(("describe_", "getFeatures_", "getQueryables_")):
+    if not_found or operation_id.startswith(
+        ("describe_", "getFeatures_", "getQueryables_", "getSchema_")
+    ):
         responses["404"] = {"$ref": "#/components/responses/NotFound"}
     return {
         "get": {

@@ -70,10 +70,17 @@ def test_the_labels_are_the_localized_layers_sectors(app):
     assert values.sector_labels["zh-Hans"][SECTOR] == SECTOR
     # in English the spec's word (geo/spec.toml, vocabulary sector)
     assert values.sector_labels["en"][SECTOR] == SECTOR_EN == SPEC.word("sector", SECTOR, "en")
-    # old zh-Hant links (their Traditional form) and English labels are read as the canonical
-    aliases = {SECTOR_HANT: SECTOR, SECTOR_EN: SECTOR}
+    # every sector's zh-Hant label (old links carry the Traditional form) and its English word
+    # in the spec are read as the canonical sector, unless that label is itself a sector
+    aliases = {
+        label: sector
+        for sector in canonical
+        for label in (to_traditional(sector), SPEC.word("sector", sector, "en"))
+        if label != sector and label not in canonical
+    }
+    assert aliases[SECTOR_HANT] == SECTOR and aliases[SECTOR_EN] == SECTOR
     assert values.sector_aliases == aliases
-    assert set(values.sectors) == canonical | {SECTOR_HANT, SECTOR_EN, NO_SECTOR}
+    assert set(values.sectors) == canonical | set(aliases) | {NO_SECTOR}
     with app.test_request_context("/"):
         for lang in LANGS:
             config = views.officials_config(lang)
@@ -83,6 +90,7 @@ def test_the_labels_are_the_localized_layers_sectors(app):
 
 def test_old_traditional_links_are_still_accepted(client):
     assert client.get(f"/?lang=zh-Hant&sector={SECTOR_HANT}").status_code == 200
+    assert client.get(f"/?lang=en&sector={SECTOR_EN}").status_code == 200  # its English label
     assert client.get(f"/?lang=zh-Hant&sector={SECTOR}").status_code == 200
     bad = client.get("/?lang=zh-Hant&sector=汽車")
     assert bad.status_code == 400 and "(parameter: sector)" in bad.get_data(as_text=True)

@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from geo.dataset import Dataset
 from layers import features as feat
+from layers.featureschema import feature_schema
 from layers.formats import FORMATS, ZIP_NAME, write_zip
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
@@ -395,6 +396,12 @@ def _collection_body(c: feat.Collection, fmt: Fmt, self_links: bool) -> dict[str
             "application/schema+json",
             "Queryable properties",
         ),
+        _link(
+            _url("ogc.schema", "json", collection_id=c.id),
+            "describedby",
+            "application/schema+json",
+            "Schema of the features (property types)",
+        ),
         *_download_links(c.id),
     ]
     body["links"] = links
@@ -456,6 +463,26 @@ def queryables(collection_id: str) -> Response:
         )
         if fmt == "html":
             return _html("queryables.html", body=body, c=c)
+        return _json(body, "application/schema+json")
+
+    return _cached(build)
+
+
+@bp.get("/collections/<collection_id>/schema")
+@api_errors
+def schema(collection_id: str) -> Response:
+    """The JSON Schema of a collection's features: each property's type, from the whole layer."""
+    c = ogc_data().catalog.get(collection_id)
+    _only_f()
+    fmt = _format("application/schema+json")
+
+    def build() -> Response:
+        body = feature_schema(c, _url("ogc.schema", "json", collection_id=c.id))
+        body["links"] = _self_links(
+            "ogc.schema", fmt, "application/schema+json", collection_id=c.id
+        )
+        if fmt == "html":
+            return _html("schema.html", body=body, c=c)
         return _json(body, "application/schema+json")
 
     return _cached(build)
