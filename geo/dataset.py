@@ -683,6 +683,12 @@ def _partnerships(t: dict, seats: dict) -> gpd.GeoDataFrame:
 CORRIDOR_NAME = ("长三角G60科创走廊", "Yangtze River Delta G60 S&T Innovation Corridor")
 
 
+def _first(values: pd.Series | None) -> object:
+    """The first value of ``values`` that is not empty (None when there is none)."""
+    given = values.dropna() if values is not None else ()
+    return given.iloc[0] if len(given) else None
+
+
 def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoDataFrame:
     members = frame[frame.role == "member"].sort_values("seq", kind="stable")
     member_codes = list(members.adcode)
@@ -704,6 +710,7 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "confidence": r.confidence,
                 "source": r.source,
                 "note": r.note,
+                "note_en": getattr(r, "note_en", None),
                 "updated": r.updated,
             }
         )
@@ -727,6 +734,7 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "confidence": members.confidence.iloc[0],
                 "source": " ; ".join(dict.fromkeys(members.source.dropna())),
                 "note": members.note.dropna().iloc[0] if members.note.notna().any() else None,
+                "note_en": _first(members.get("note_en")),
                 "updated": max(members.updated.dropna(), default=None),
             }
         )
@@ -755,6 +763,7 @@ def _corridor(frame: pd.DataFrame, seats: dict, names: pd.DataFrame) -> gpd.GeoD
                 "confidence": r.confidence,
                 "source": r.source,
                 "note": r.note,
+                "note_en": getattr(r, "note_en", None),
                 "updated": r.updated,
             }
         )

@@ -63,7 +63,8 @@ _SOURCE = Column(
     "where the row's facts come from: URLs or document titles, several separated by ' ; '",
     required=True,
 )
-_NOTE = Column("note", "text", "free remarks, caveats")
+_NOTE = Column("note", "text", "free remarks, caveats, in Chinese")
+_NOTE_EN = Column("note_en", "text", "the note in English (shown on English pages)")
 _UPDATED = Column(
     "updated",
     "date",
@@ -138,6 +139,7 @@ PLACES = Table(
         ),
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -174,6 +176,7 @@ PAIRINGS = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -211,7 +214,8 @@ PARKS = Table(
         Column("status_date", "date", "when the status was reported (YYYY[-MM[-DD]])"),
         Column("operating_model", "text", "operating model where known"),
         Column("operator", "text", "operating company where known"),
-        Column("site_note", "text", "where the park is, in words"),
+        Column("site_note", "text", "where the park is, in words, in Chinese"),
+        Column("site_note_en", "text", "the same in English (shown on English pages)"),
         Column(
             "site_level",
             "text",
@@ -224,6 +228,7 @@ PARKS = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -289,6 +294,7 @@ PROJECTS = Table(
         _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -314,6 +320,7 @@ PROJECT_TOTALS = Table(
         _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
     ),
 )
 
@@ -363,6 +370,7 @@ PARTNERSHIPS = Table(
         _CONFIDENCE_OPTIONAL,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -405,6 +413,7 @@ CORRIDOR = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
         _UPDATED,
     ),
 )
@@ -497,7 +506,7 @@ MILESTONES = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
-        Column("note_en", "text", "the note in English"),
+        _NOTE_EN,
     ),
 )
 
@@ -549,6 +558,7 @@ FIGURES = Table(
         _CONFIDENCE,
         _SOURCE,
         _NOTE,
+        _NOTE_EN,
     ),
 )
 
@@ -575,7 +585,7 @@ SOURCES = Table(
             True,
             allowed=GRADES,
         ),
-        _NOTE,
+        Column("note", "text", "free remarks for the maintainers"),
     ),
 )
 

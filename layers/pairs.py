@@ -98,7 +98,7 @@ def figure_records(figures: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``figures.csv`` by year, with their unit, kind and scope words."""
     columns = ["id", "pairing_id", "scope", "scope_zh", "scope_en", "year_from", "year_to"]
     columns += ["date", "measure_zh", "measure_en", "value", "unit", "kind", "confidence"]
-    columns += ["source", "note"]
+    columns += ["source", "note", "note_en"]
     ordered = figures.sort_values(["year_from", "year_to", "id"], kind="stable")
     return [
         {
@@ -244,6 +244,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
             "confidence": json_value(row.confidence),
             "length_km": json_value(row.length_km),
             "note": json_value(row.note),
+            "note_en": json_value(getattr(row, "note_en", None)),
             "county_pairs": _records(
                 county,
                 [
@@ -255,6 +256,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
                     "since",
                     "confidence",
                     "note",
+                    "note_en",
                 ],
             ),
             "parks": [
@@ -296,6 +298,7 @@ def pair_summaries(dataset: Dataset, lean: Iterable[str] = ()) -> dict[str, Any]
                         "date",
                         "source",
                         "note",
+                        "note_en",
                     ],
                 ),
             },

@@ -202,7 +202,7 @@ def test_wrong_number_of_fields(data_copy):
     path.write_text(path.read_text(encoding="utf-8") + "PR-x,only,three\n", encoding="utf-8")
     found = problems_of(data_copy)
     last = len(path.read_text(encoding="utf-8").splitlines())
-    assert any(p.row == last and "has 3 fields, the header has 22" in p.message for p in found)
+    assert any(p.row == last and "has 3 fields, the header has 23" in p.message for p in found)
 
 
 def test_not_utf8(data_copy):

@@ -133,6 +133,7 @@ def _sited(row: Row, ctx: Context) -> None:
         row.set("status", "unknown")
     fill_source(row, ctx)
     read_text(row, "note")
+    read_text(row, "note_en")
     if layer == "projects":
         _project_fields(row, ctx)
     else:
@@ -187,7 +188,7 @@ def _park_fields(row: Row, ctx: Context) -> None:
     read_date(row, "date", "date")
     read_text(row, "date_event")
     read_date(row, "status_date", "status_date")
-    for name in ("operating_model", "operator", "site_note"):
+    for name in ("operating_model", "operator", "site_note", "site_note_en"):
         read_text(row, name)
     read_enum(row, "site_level", "parks", "site_level", "site_level")
     read_enum(row, "confidence", "parks", "confidence", "confidence")
@@ -242,6 +243,7 @@ def _partnership(row: Row, ctx: Context) -> None:
     read_enum(row, "confidence", "partnerships", "confidence", "confidence")
     fill_source(row, ctx)
     read_text(row, "note")
+    read_text(row, "note_en")
 
 
 def _pairing(row: Row, ctx: Context) -> None:
@@ -291,6 +293,7 @@ def _pairing(row: Row, ctx: Context) -> None:
         row.set("confidence", "unconfirmed")
     fill_source(row, ctx)
     read_text(row, "note")
+    read_text(row, "note_en")
 
 
 def _place(row: Row, ctx: Context) -> None:
@@ -342,6 +345,7 @@ def _place(row: Row, ctx: Context) -> None:
             row.set("source", f"data/gazetteer.csv: {unit.source}")
     fill_source(row, ctx)
     read_text(row, "note")
+    read_text(row, "note_en")
 
 
 def _plan_target(row: Row, ctx: Context) -> None:
