@@ -53,11 +53,11 @@
   }
 
   // Every drawn dot (circle markers of the shown layers) and the map's controls.
-  function obstacles(origin) {
+  function obstacles(origin, skip) {
     var map = state.map, out = [];
     Object.keys(wanbei.entries).forEach(function (id) {
       var e = entry(id);
-      if (!e || e.lean) return;
+      if (!e || e.lean || id === skip) return;
       Object.keys(e.features).forEach(function (fid) {
         var sub = e.features[fid];
         if (!(sub instanceof L.CircleMarker) || !sub._map) return;
@@ -170,7 +170,8 @@
   }
 
   // The G60 band's name (the layer's title) on the band: at the middle of the segment nearest
-  // its middle that has room, else not shown. Returns its box (or null).
+  // its middle that has room (else at a quarter of a segment), else not shown. Returns its box
+  // (or null).
   function placeBand(size, placed, blocked) {
     var e = entry("corridor"), node = state.band;
     var line = null;
@@ -194,9 +195,13 @@
     node.style.visibility = "hidden";
     var w = node.offsetWidth, h = node.offsetHeight, map = state.map;
     var pts = line.getLatLngs().map(function (ll) { return map.latLngToContainerPoint(ll); });
+    // candidates: the middle, then the quarters, of each segment, the middle segments first
     var mids = [];
     for (var i = 1; i < pts.length; i++) {
-      mids.push({ p: pts[i - 1].add(pts[i]).divideBy(2), rank: Math.abs(i - pts.length / 2) });
+      [0.5, 0.25, 0.75].forEach(function (t, j) {
+        var p = pts[i - 1].multiplyBy(1 - t).add(pts[i].multiplyBy(t));
+        mids.push({ p: p, rank: Math.abs(i - pts.length / 2) + j * pts.length });
+      });
     }
     mids.sort(function (a, b) { return a.rank - b.rank; });
     var taken = placed.map(function (q) { return grow(q.box, PAD); }).concat(blocked);
@@ -281,7 +286,8 @@
     var blocked = obstacles(origin);
     var placed = placePairs(origin, size, blocked);
     drawLeaders(placed);
-    var band = placeBand(size, placed, blocked);
+    // the band's name may lie over the corridor's own member dots, which it names
+    var band = placeBand(size, placed, obstacles(origin, "corridor"));
     yieldBasemap(origin, size, placed, band ? blocked.concat([band]) : blocked);
     state.placed = placed;
     map.getContainer().setAttribute("data-labels", String(placed.length));
