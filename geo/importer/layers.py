@@ -50,6 +50,25 @@ def _match_by_name(ctx: Context, pairing_id: str | None, name_zh: str) -> dict |
     return found[0] if len(found) == 1 else None
 
 
+def _pairing_and_identity(row: Row, ctx: Context, host: str | None) -> str | None:
+    """Read the row's pair, identify the row by it, and set ``pairing_id``.
+
+    An existing row keeps its pair when the sheet gives none; a pair that is neither given nor
+    known is reported. Returns the pair's id, ``""`` when the given one was reported, or None.
+    """
+    pairing_id = read_pairing(row, ctx, host=host)
+    if row.has("pairing") and pairing_id is None:
+        pairing_id = ""  # reported by read_pairing
+    _identify(row, ctx, pairing_id or None)
+    if pairing_id is None and row.existing:
+        pairing_id = row.existing.get("pairing_id")
+    if pairing_id:
+        row.set("pairing_id", pairing_id, "pairing")
+    elif pairing_id is None:
+        row.problem("pairing", "is missing", "give the pair, e.g. 宁波—蚌埠", value="")
+    return pairing_id
+
+
 def _identify(row: Row, ctx: Context, pairing_id: str | None) -> None:
     """Set ``row.id`` and ``row.existing``: by id, else by (pairing, name), else a new id."""
     given = read_id(row)
@@ -79,16 +98,7 @@ def _sited(row: Row, ctx: Context) -> None:
             host_hint = ctx.resolve_place(row.text("host")).adcode
         except PlaceError:
             host_hint = None
-    pairing_id = read_pairing(row, ctx, host=host_hint)
-    if row.has("pairing") and pairing_id is None:
-        pairing_id = ""  # reported
-    _identify(row, ctx, pairing_id or None)
-    if pairing_id is None and row.existing:
-        pairing_id = row.existing.get("pairing_id")
-    if pairing_id:
-        row.set("pairing_id", pairing_id, "pairing")
-    elif pairing_id is None:
-        row.problem("pairing", "is missing", "give the pair, e.g. 宁波—蚌埠", value="")
+    pairing_id = _pairing_and_identity(row, ctx, host=host_hint)
     helped = ctx.helped_of(pairing_id) if pairing_id else None
     host = read_place(row, "host", ctx, within=[helped] if helped else None)
     if host:
@@ -198,16 +208,7 @@ def _park_fields(row: Row, ctx: Context) -> None:
 
 def _partnership(row: Row, ctx: Context) -> None:
     helping = read_place(row, "helping", ctx)
-    pairing_id = read_pairing(row, ctx, host=None)
-    if row.has("pairing") and pairing_id is None:
-        pairing_id = ""
-    _identify(row, ctx, pairing_id or None)
-    if pairing_id is None and row.existing:
-        pairing_id = row.existing.get("pairing_id")
-    if pairing_id:
-        row.set("pairing_id", pairing_id, "pairing")
-    elif pairing_id is None:
-        row.problem("pairing", "is missing", "give the pair, e.g. 宁波—蚌埠", value="")
+    pairing_id = _pairing_and_identity(row, ctx, host=None)
     pair = ctx.pairing_row(pairing_id) if pairing_id else None
     helped = read_place(row, "helped", ctx, within=[pair["helped_adcode"]] if pair else None)
     for side, code in (("helping", helping), ("helped", helped)):
