@@ -352,7 +352,7 @@ def to_kml_bytes(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bytes:
 def write_geojson(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
     """Write the layer as RFC 7946 GeoJSON, feature by feature."""
     with _opened(target) as out:
-        geojson._write(gdf, DECIMALS, out.write)
+        geojson.write_features(gdf, DECIMALS, out.write)
 
 
 def _write_layer_gpkg(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:

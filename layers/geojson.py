@@ -58,7 +58,7 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, decimals: int = DECIMALS) -> di
 def to_geojson_bytes(gdf: gpd.GeoDataFrame, decimals: int = DECIMALS) -> bytes:
     """Return ``gdf`` as compact UTF-8 GeoJSON bytes (see :func:`to_feature_collection`)."""
     buffer = io.BytesIO()
-    _write(gdf, decimals, buffer.write)
+    write_features(gdf, decimals, buffer.write)
     return buffer.getvalue()
 
 
@@ -205,7 +205,7 @@ def geojson_text(
     def write(text: bytes) -> None:
         put(compressor.compress(text))
 
-    starts, ends, size = _write(gdf, decimals, write, before_feature=before_feature)
+    starts, ends, size = write_features(gdf, decimals, write, before_feature=before_feature)
     put(compressor.flush())
     data = b"".join(parts)
     parts.clear()
@@ -253,19 +253,23 @@ def gzip_geojson(
     """
     compressor = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
     parts: list[bytes] = []
-    _, _, size = _write(gdf, decimals, lambda b: parts.append(compressor.compress(b)), transform)
+    _, _, size = write_features(
+        gdf, decimals, lambda b: parts.append(compressor.compress(b)), transform
+    )
     parts.append(compressor.flush())
     return b"".join(parts), size
 
 
-def _write(
+def write_features(
     gdf: gpd.GeoDataFrame,
     decimals: int,
     write: Callable[[bytes], object],
     transform: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None,
     before_feature: Callable[[int, int], object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Write the text piece by piece; return each feature's start and end, and the text's size.
+    """Write ``gdf`` as an RFC 7946 FeatureCollection piece by piece, by calling ``write``;
+    return each feature's start and end, and the text's size. ``transform`` is applied to each
+    chunk of rows before it is written (it must keep the rows, e.g. a translation).
 
     ``before_feature(offset, length)`` is called before each feature's text is written (after
     the comma that precedes it) with its offset and length in bytes."""
@@ -311,7 +315,7 @@ def _features(
         geoms = _rfc7946_geometries(part.geometry.values, decimals)
         records = part[columns].astype(object).to_dict("records")
         for props, geom in zip(records, geoms, strict=True):
-            clean = {k: _json_value(v) for k, v in props.items()}
+            clean = {k: json_value(v) for k, v in props.items()}
             feature: dict[str, Any] = {"type": "Feature"}
             if clean.get("id") is not None:
                 feature["id"] = clean["id"]
@@ -330,7 +334,9 @@ def _rfc7946_geometries(geoms: np.ndarray, decimals: int) -> list[dict | None]:
     return [None if g is None else shapely.geometry.mapping(g) for g in geoms]
 
 
-def _json_value(v: Any) -> Any:
+def json_value(v: Any) -> Any:
+    """``v`` as a JSON value: a missing value (None, NA, NaT, NaN) is None, numpy scalars are
+    Python numbers and booleans."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float | np.floating):

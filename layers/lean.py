@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo.dataset import Dataset
-from layers.geojson import DECIMALS, _json_value, dumps
+from layers.geojson import DECIMALS, dumps, json_value
 from layers.i18n import LANGS, Lang
 from layers.localize import localize_frame
 from layers.registry import REGISTRY, LayerSpec
@@ -192,7 +192,7 @@ def _payload_parts(spec: LayerSpec, gdf: gpd.GeoDataFrame, version: str) -> Iter
     head = {"type": LEAN_TYPE, "layer": spec.id, "version": version, "count": len(gdf)}
     yield dumps(head)[:-1] + b',"ids":'
     ids = gdf["id"].astype(object).to_numpy()
-    yield from _list(len(ids), lambda a, b: [_json_value(v) for v in ids[a:b].tolist()])
+    yield from _list(len(ids), lambda a, b: [json_value(v) for v in ids[a:b].tolist()])
     yield b',"lon":'
     yield from _list(len(lon), lambda a, b: _floats(lon[a:b]))
     yield b',"lat":'
@@ -226,9 +226,9 @@ def _dictionary(column: pd.Series) -> Iterator[bytes]:
     if len(uniques) > len(column) / 2:
         del codes, uniques
         yield b'{"list":'
-        yield from _list(len(values), lambda a, b: [_json_value(v) for v in values[a:b].tolist()])
+        yield from _list(len(values), lambda a, b: [json_value(v) for v in values[a:b].tolist()])
     else:
-        yield b'{"values":' + dumps([_json_value(v) for v in uniques]) + b',"codes":'
+        yield b'{"values":' + dumps([json_value(v) for v in uniques]) + b',"codes":'
         yield from _list(len(codes), lambda a, b: codes[a:b].tolist())
     yield b"}"
 
