@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
 
 __all__ = [
     "AmbiguousPlace",
@@ -386,7 +387,7 @@ def _rank(wanted: str, names: list[str]) -> list[str]:
     scored = sorted(
         (
             _pinyin(name) != sound,
-            _edits(wanted, name),
+            Levenshtein.distance(wanted, name),
             -difflib.SequenceMatcher(None, wanted, name).ratio(),
             name,
         )
@@ -402,17 +403,6 @@ def _pinyin(text: str) -> tuple[str, ...]:
     from pypinyin import lazy_pinyin  # noqa: PLC0415 - loads its dictionaries only when needed
 
     return tuple(lazy_pinyin(text))
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 @lru_cache(maxsize=8)
