@@ -102,6 +102,7 @@ def _svg(width: float, height: float, title: str, desc: str) -> ET.Element:
             "role": "img",
             "font-family": FONT,
             "font-size": "12",
+            "class": "wb-chart-wide",
         },
     )
     ET.SubElement(root, "title").text = title
@@ -322,6 +323,264 @@ def stacked_bar(
     return _render(root)
 
 
+#: The narrowest width the narrow charts are laid out for (a 360 px screen's side panel): their
+#: words are wrapped to it, their bars drawn in percent of whatever width they are shown at.
+NARROW_MIN = 260
+
+
+def _wrap(text: str, size: float, budget: float = NARROW_MIN - 16) -> list[str]:
+    """``text`` in lines no wider than ``budget`` px at ``size`` (by :func:`_text_width`): broken
+    at spaces, or between any two CJK characters."""
+    lines: list[str] = []
+    line = ""
+    for token in _tokens(text):
+        if line and _text_width((line + token).rstrip(), size) > budget:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    """Words with their trailing space, and each CJK character alone."""
+    out: list[str] = []
+    word = ""
+    for ch in text:
+        if ord(ch) > 0x2E80:
+            if word:
+                out.append(word)
+                word = ""
+            out.append(ch)
+        else:
+            word += ch
+            if ch == " ":
+                out.append(word)
+                word = ""
+    if word:
+        out.append(word)
+    return out
+
+
+def _fluid_svg(height: float, title: str, desc: str, kind: str) -> tuple[ET.Element, float]:
+    """A chart's root drawn at the width it is shown at (no viewBox: its text is never scaled),
+    with the title wrapped; the y under the title."""
+    root = ET.Element(
+        "svg",
+        {
+            "xmlns": SVG_NS,
+            "width": "100%",
+            "height": f"{height:.0f}",
+            "role": "img",
+            "font-family": FONT,
+            "font-size": "12",
+            "class": f"wb-chart-{kind}",
+        },
+    )
+    ET.SubElement(root, "title").text = title
+    ET.SubElement(root, "desc").text = desc
+    ET.SubElement(
+        root, "rect", {"x": "0", "y": "0", "width": "100%", "height": "100%", "fill": "#ffffff"}
+    )
+    y = 0.0
+    for line in _wrap(title, 14):
+        y += 18
+        heading = ET.SubElement(
+            root,
+            "text",
+            {"x": "8", "y": f"{y:.0f}", "font-size": "14", "font-weight": "600", "fill": "#222"},
+        )
+        heading.text = line
+    return root, y + 6
+
+
+def _title_height(title: str) -> float:
+    return 18 * len(_wrap(title, 14)) + 6
+
+
+def _legend_rows(items: list[tuple[str, str]], y: float, root: ET.Element | None) -> float:
+    """Coloured squares with their words, in rows no wider than :data:`NARROW_MIN`; the y under
+    them (nothing drawn when ``root`` is None)."""
+    x, row_y = 8.0, y
+    for label, colour in items:
+        w = 16 + _text_width(label, 12) + 12
+        if x > 8 and x + w > NARROW_MIN:
+            x, row_y = 8.0, row_y + 18
+        if root is not None:
+            ET.SubElement(
+                root,
+                "rect",
+                {
+                    "x": f"{x:.0f}",
+                    "y": f"{row_y:.0f}",
+                    "width": "12",
+                    "height": "12",
+                    "fill": colour,
+                },
+            )
+            t = ET.SubElement(
+                root, "text", {"x": f"{x + 16:.0f}", "y": f"{row_y + 10:.0f}", "fill": "#333"}
+            )
+            t.text = label
+        x += w
+    return row_y + 20
+
+
+def _note_lines(note: str) -> list[str]:
+    return _wrap(note, 11) if note else []
+
+
+def _draw_note(root: ET.Element, lines: list[str], y: float) -> None:
+    for i, line in enumerate(lines):
+        t = ET.SubElement(
+            root,
+            "text",
+            {"x": "8", "y": f"{y + 10 + 15 * i:.0f}", "font-size": "11", "fill": "#666"},
+        )
+        t.text = line
+
+
+def bar_chart_narrow(
+    title: str,
+    categories: list[str],
+    series: list[Series],
+    unit: str = "",
+    note: str = "",
+    unknown: str = UNKNOWN_ZH,
+) -> str:
+    """:func:`bar_chart` for a narrow column: each category's name on its own line above its
+    bars, the bars in percent of the shown width, every word wrapped to :data:`NARROW_MIN` px, so
+    that the chart fills any width from :data:`NARROW_MIN` up without its 11–14 px text shrinking.
+    """
+    for s in series:
+        if len(s.values) != len(categories):
+            raise ValueError(
+                f"Series {s.name!r} has {len(s.values)} values for {len(categories)} categories"
+            )
+    known = [v for s in series for v in s.values if v is not None]
+    vmax = max(known) if known and max(known) > 0 else 1.0
+    # the longest bar leaves room for the longest value label after it at the narrowest width
+    value_w = max([_text_width(_fmt(v) + unit, 12) for v in known] + [_text_width(unknown, 12)])
+    longest = max(0.2, min(0.9, (NARROW_MIN - 8 - 6 - value_w - 4) / NARROW_MIN))
+    labels = [_wrap(c, 12) for c in categories]
+    notes = _note_lines(note)
+    legend = [(s.name, s.colour) for s in series] if len(series) > 1 else []
+    top = _title_height(title)
+    legend_end = _legend_rows(legend, top, None) if legend else top
+    row = 16
+    height = (
+        legend_end
+        + sum(15 * len(lines) + row * len(series) + 8 for lines in labels)
+        + 15 * len(notes)
+        + 6
+    )
+    desc = "; ".join(
+        f"{c}: "
+        + ", ".join(
+            f"{s.name} {unknown if s.values[i] is None else _fmt(s.values[i]) + unit}"
+            for s in series
+        )
+        for i, c in enumerate(categories)
+    )
+    root, _ = _fluid_svg(height, title, desc, "narrow")
+    y = _legend_rows(legend, top, root) if legend else top
+    for i, lines in enumerate(labels):
+        for line in lines:
+            t = ET.SubElement(root, "text", {"x": "8", "y": f"{y + 11:.0f}", "fill": "#333"})
+            t.text = line
+            y += 15
+        for s in series:
+            value = s.values[i]
+            if value is None:
+                t = ET.SubElement(
+                    root,
+                    "text",
+                    {
+                        "x": "8",
+                        "y": f"{y + row - 4:.0f}",
+                        "fill": "#8a8a8a",
+                        "font-style": "italic",
+                        "class": "unknown",
+                    },
+                )
+                t.text = unknown
+            else:
+                pct = 100 * longest * value / vmax
+                ET.SubElement(
+                    root,
+                    "rect",
+                    {
+                        "x": "8",
+                        "y": f"{y + 2:.0f}",
+                        "width": f"{pct:.2f}%",
+                        "height": f"{row - 4}",
+                        "fill": s.colour,
+                        "class": "bar",
+                    },
+                )
+                t = ET.SubElement(
+                    root,
+                    "text",
+                    {"x": f"{pct:.2f}%", "dx": "12", "y": f"{y + row - 4:.0f}", "fill": "#222"},
+                )
+                t.text = f"{_fmt(value)}{unit}"
+            y += row
+        y += 8
+    _draw_note(root, notes, y)
+    return _render(root)
+
+
+def stacked_bar_narrow(
+    title: str, parts: list[tuple[str, int, str]], note: str = "", total: str = "共 {n}"
+) -> str:
+    """:func:`stacked_bar` for a narrow column: the bar in percent of the shown width, the legend
+    and the note wrapped to :data:`NARROW_MIN` px."""
+    count_all = sum(c for _, c, _ in parts)
+    total_label = total.replace("{n}", str(count_all))
+    desc = ", ".join(f"{label} {count}" for label, count, _ in parts) + f" ({total_label})"
+    legend = [(f"{label} {count}", colour) for label, count, colour in parts]
+    notes = _note_lines(note)
+    top = _title_height(title)
+    legend_end = _legend_rows(legend, top + 32, None)
+    height = legend_end + 15 * len(notes) + 6
+    root, _ = _fluid_svg(height, title, desc, "narrow")
+    x = 0.0
+    for _label, count, colour in parts:
+        if not count:
+            continue
+        share = 96 * count / count_all
+        ET.SubElement(
+            root,
+            "rect",
+            {
+                "x": f"{2 + x:.2f}%",
+                "y": f"{top:.0f}",
+                "width": f"{share:.2f}%",
+                "height": "22",
+                "fill": colour,
+                "class": "bar",
+            },
+        )
+        if share / 100 * NARROW_MIN > 24:
+            t = ET.SubElement(
+                root,
+                "text",
+                {
+                    "x": f"{2 + x + share / 2:.2f}%",
+                    "y": f"{top + 15:.0f}",
+                    "text-anchor": "middle",
+                    "fill": "#111",
+                },
+            )
+            t.text = str(count)
+        x += share
+    _legend_rows(legend, top + 32, root)
+    _draw_note(root, notes, legend_end)
+    return _render(root)
+
+
 #: The charts of the statistics panel, in the order they are shown.
 CHARTS = ("investment", "projects", "parks", "targets")
 
@@ -332,7 +591,9 @@ def _in_unit(yi: float | None, lang: Lang) -> float | None:
 
 
 def statistics_charts(stats: dict[str, Any], lang: Lang = DEFAULT_LANG) -> dict[str, str]:
-    """The SVG charts of :func:`layers.stats.statistics`, by name (see :data:`CHARTS`).
+    """The SVG charts of :func:`layers.stats.statistics`, by name (see :data:`CHARTS`), each in
+    two layouts: ``NAME`` drawn 560 px wide, ``NAME-narrow`` for a narrow column
+    (:func:`bar_chart_narrow`); a page shows the one that fits.
 
     Parameters
     ----------
@@ -345,63 +606,71 @@ def statistics_charts(stats: dict[str, Any], lang: Lang = DEFAULT_LANG) -> dict[
     Returns
     -------
     dict of str to str
-        ``investment``, ``projects``, ``parks`` and ``targets`` SVG documents.
+        ``investment``, ``projects``, ``parks`` and ``targets`` SVG documents, then the same
+        with ``-narrow``.
     """
     rows = stats["per_pair"]
     labels = [r["label_zh"] for r in rows]
     unknown = word("unknown", lang)
-    investment = bar_chart(
-        word("investment", lang),
-        labels,
-        [
-            Series(
-                word("investment_series", lang),
-                tuple(_in_unit(r["investment_yi"], lang) for r in rows),
-                "#c62828",
-            )
-        ],
-        unit=word("yi", lang),
-        note=word("investment_note", lang),
-        unknown=unknown,
-    )
-    projects = bar_chart(
-        word("projects", lang),
-        labels,
-        [
-            Series(
-                word("projects_reported", lang),
-                tuple(r["projects_count"] for r in rows),
-                "#8e24aa",
-            ),
-            Series(
-                word("projects_named", lang),
-                tuple(float(r["projects_named"]) for r in rows),
-                "#ce93d8",
-            ),
-        ],
-        unit=word("count", lang),
-        note=word("projects_note", lang),
-        unknown=unknown,
-    )
     park_rows = stats["parks_by_status"]
-    parks = bar_chart(
-        word("parks", lang),
-        [r["status_zh"] for r in park_rows],
-        [
-            Series(
-                word("parks_series", lang), tuple(float(r["count"]) for r in park_rows), "#43a047"
-            )
-        ],
-        unit=word("count", lang),
-        unknown=unknown,
-    )
-    targets = stacked_bar(
+    bars: dict[str, tuple[str, list[str], list[Series], dict[str, str]]] = {
+        "investment": (
+            word("investment", lang),
+            labels,
+            [
+                Series(
+                    word("investment_series", lang),
+                    tuple(_in_unit(r["investment_yi"], lang) for r in rows),
+                    "#c62828",
+                )
+            ],
+            {"unit": word("yi", lang), "note": word("investment_note", lang)},
+        ),
+        "projects": (
+            word("projects", lang),
+            labels,
+            [
+                Series(
+                    word("projects_reported", lang),
+                    tuple(r["projects_count"] for r in rows),
+                    "#8e24aa",
+                ),
+                Series(
+                    word("projects_named", lang),
+                    tuple(float(r["projects_named"]) for r in rows),
+                    "#ce93d8",
+                ),
+            ],
+            {"unit": word("count", lang), "note": word("projects_note", lang)},
+        ),
+        "parks": (
+            word("parks", lang),
+            [r["status_zh"] for r in park_rows],
+            [
+                Series(
+                    word("parks_series", lang),
+                    tuple(float(r["count"]) for r in park_rows),
+                    "#43a047",
+                )
+            ],
+            {"unit": word("count", lang)},
+        ),
+    }
+    drawn: dict[str, str] = {}
+    narrow: dict[str, str] = {}
+    for name, (title, categories, series, extra) in bars.items():
+        drawn[name] = bar_chart(title, categories, series, unknown=unknown, **extra)
+        narrow[f"{name}-narrow"] = bar_chart_narrow(
+            title, categories, series, unknown=unknown, **extra
+        )
+    targets = (
         word("targets", lang, year=stats["plan_year"]),
         [
             (r["status_zh"], r["count"], STATUS_COLOURS.get(r["status"], "#999"))
             for r in stats["targets_by_status"]
         ],
-        note=word("targets_note", lang, n=len(stats["targets"])),
-        total=word("total", lang),
     )
-    return {"investment": investment, "projects": projects, "parks": parks, "targets": targets}
+    note = word("targets_note", lang, n=len(stats["targets"]))
+    drawn["targets"] = stacked_bar(*targets, note=note, total=word("total", lang))
+    narrow["targets-narrow"] = stacked_bar_narrow(*targets, note=note, total=word("total", lang))
+    return drawn | narrow

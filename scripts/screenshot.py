@@ -2,6 +2,8 @@
 Debian's headless Chromium at 1366×800 and as a 390×844 phone, wait for every layer, save PNGs.
 
 Usage: python scripts/screenshot.py [OUT.png [PHONE.png]]   (make screenshot)
+       python scripts/screenshot.py --all DIR   (every size of the team brief in every language,
+                                                 the map, /embed, /stats; for looking at them)
 """
 
 from __future__ import annotations
@@ -31,6 +33,43 @@ ARGS = [
 SIZES = ((1366, 800), (390, 844))
 
 
+#: (name, path, viewport) of the look-at-everything run (``--all``).
+MATRIX = (
+    ("desk", "/", (1366, 800)),
+    ("embed", "/embed", (640, 480)),
+    ("column", "/embed", (360, 400)),
+    ("column-tall", "/embed", (360, 800)),
+    ("phone", "/", (390, 844)),
+    ("stats-360", "/stats", (360, 800)),
+)
+LANGS = ("zh-Hans", "en", "zh-Hant")
+
+
+def everything(outdir: str) -> int:
+    """Screenshots of :data:`MATRIX` in every language into ``outdir`` (``NAME-LANG.png``)."""
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for name, path, (width, height) in MATRIX:
+                for lang in LANGS:
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(f"http://127.0.0.1:{server.server_port}{path}?lang={lang}")
+                    if path != "/stats":
+                        page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+                    page.wait_for_timeout(800)
+                    out = Path(outdir) / f"{name}-{lang}.png"
+                    page.screenshot(path=str(out), full_page=path == "/stats")
+                    page.close()
+                    print(f"wrote {out}")
+            browser.close()
+    finally:
+        server.shutdown()
+    return 0
+
+
 def main(out: str = "docs/screenshot.png", phone: str = "docs/screenshot-phone.png") -> int:
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -54,4 +93,6 @@ def main(out: str = "docs/screenshot.png", phone: str = "docs/screenshot-phone.p
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--all"]:
+        sys.exit(everything(sys.argv[2] if len(sys.argv) > 2 else "/tmp/wanbei-shots"))
     sys.exit(main(*sys.argv[1:]))

@@ -110,7 +110,7 @@ def svg_texts(svg: str) -> list[str]:
     return [t.text or "" for t in root.iter() if t.tag.split("}")[-1] in ("text", "title", "desc")]
 
 
-@pytest.mark.parametrize("name", charts.CHARTS)
+@pytest.mark.parametrize("name", [*charts.CHARTS, *(f"{n}-narrow" for n in charts.CHARTS)])
 def test_charts_in_english_have_english_text(client, name):
     svg = client.get(f"/charts/{name}.svg?lang=en").get_data(as_text=True)
     texts = svg_texts(svg)
@@ -146,7 +146,7 @@ def test_stats_page_in_english(client):
     assert "Investment and projects (by pair)" in html and "Ningbo – Bengbu" in html
     assert 'href="/?lang=en"' in html, "back to the map in the same language"
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
-    assert len(svgs) == len(charts.CHARTS)
+    assert len(svgs) == 2 * len(charts.CHARTS), "each chart wide and narrow"
     assert not [t for svg in svgs for t in svg_texts(svg) if HAN.search(t)]
 
 

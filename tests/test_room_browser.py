@@ -462,19 +462,3 @@ def test_the_embed_builder_speaks_the_page_language(browser, live_server, lang):
         assert json.dumps(errors) == "[]"
     finally:
         context.close()
-
-
-def test_side_panel_charts_keep_their_text_size(page, live_server):
-    """The charts are drawn with 11–14 px text: the panel shows them at their drawn size (at
-    least as wide as drawn), scrolling sideways, never shrunk to half."""
-    page.goto(live_server.url + "/")
-    page.wait_for_selector(READY, timeout=20_000)
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.wb-chart')).every(i => i.complete && "
-        "i.naturalWidth > 0) && document.querySelectorAll('.wb-chart').length > 0"
-    )
-    scales = page.evaluate(
-        "() => Array.from(document.querySelectorAll('.wb-chart'))"
-        ".map(i => i.getBoundingClientRect().width / i.naturalWidth)"
-    )
-    assert scales and min(scales) >= 0.99, scales

@@ -206,14 +206,41 @@ def test_bar_chart_checks_its_series():
 
 def test_statistics_charts_are_svg(dataset):
     drawn = charts.statistics_charts(stats.statistics(dataset))
-    assert list(drawn) == list(charts.CHARTS)
+    assert list(drawn) == [*charts.CHARTS, *(f"{name}-narrow" for name in charts.CHARTS)]
     for name, svg in drawn.items():
         root = parse(svg)
         assert root.tag == f"{{{charts.SVG_NS}}}svg", name
         assert not re.search(r"\sstyle=", svg), "the CSP forbids inline styles"
-    investment = parse(drawn["investment"])
-    assert len(investment.findall("s:rect[@class='bar']", NS)) == 1
-    assert len(investment.findall("s:text[@class='unknown']", NS)) == 7
+    for name in ("investment", "investment-narrow"):
+        investment = parse(drawn[name])
+        assert len(investment.findall("s:rect[@class='bar']", NS)) == 1
+        assert len(investment.findall("s:text[@class='unknown']", NS)) == 7
+
+
+def test_narrow_charts_are_drawn_at_the_shown_width_with_words_wrapped():
+    title = "Agreed investment by pair (billion yuan), a title longer than a narrow column"
+    svg = parse(
+        charts.bar_chart_narrow(
+            title,
+            ["Shanghai Songjiang District – Lu'an", "b"],
+            [charts.Series("s", (2.0, 4.0), "#123")],
+            " billion yuan",
+            note="“unknown”: the sources give no investment total for the pair, in many words",
+        )
+    )
+    assert svg.get("width") == "100%" and svg.get("viewBox") is None, "its text never scaled"
+    widths = [float(b.get("width").rstrip("%")) for b in svg.findall("s:rect[@class='bar']", NS)]
+    assert widths[0] == pytest.approx(widths[1] / 2, abs=0.01) and widths[1] < 100
+    texts = [t.text for t in svg.iter(f"{{{charts.SVG_NS}}}text")]
+    heading = [t.text for t in svg.findall("s:text[@font-weight='600']", NS)]
+    assert " ".join(heading) == title and len(heading) > 1, "the title wrapped"
+    assert all(charts._text_width(t, 12) <= charts.NARROW_MIN for t in texts if t)
+    ys = [float(t.get("y")) for t in svg.iter(f"{{{charts.SVG_NS}}}text")]
+    assert max(ys) < float(svg.get("height")), "everything inside its height"
+    parts = parse(charts.stacked_bar_narrow("t", [("done", 1, "#0f0"), ("unknown", 3, "#999")]))
+    shares = [float(r.get("width").rstrip("%")) for r in parts.findall("s:rect[@class='bar']", NS)]
+    assert sum(shares) == pytest.approx(96, abs=0.02)
+    assert shares[1] == pytest.approx(3 * shares[0], abs=0.02)
 
 
 # --- basemaps, views and CSP ---------------------------------------------------------------------
@@ -246,7 +273,8 @@ def test_the_api_serves_what_was_built_once(client, app):
     page = client.get("/stats")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "宁波市—蚌埠市" in text and text.count("<svg") == len(charts.CHARTS)
+    assert "宁波市—蚌埠市" in text and text.count("<svg") == 2 * len(charts.CHARTS)
+    assert client.get("/charts/investment-narrow.svg").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -455,7 +455,9 @@
     if (!box) return;
     cfg.charts.forEach(function (c) {
       var img = el("img", "wb-chart");
-      img.src = wanbei.url(c.url);
+      // the panel is a narrow column: each chart's narrow layout (drawn at the panel's width,
+      // its 11–14 px text never shrunk), served beside the wide one as NAME-narrow.svg
+      img.src = wanbei.url(c.url.replace(/\.svg(\?|$)/, "-narrow.svg$1"));
       img.alt = wanbei.t("统计图: {name}", { name: c.name });
       img.loading = "lazy";
       img.setAttribute("data-chart", c.name);
