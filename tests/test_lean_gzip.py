@@ -145,11 +145,11 @@ def test_the_text_is_written_and_compressed_a_chunk_at_a_time(synthetic, monkeyp
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_api_lean_sends_the_stored_gzip_or_the_text(app, client, lang):
-    from webapp.views import _lean
+    from webapp.state import served
 
     url = f"/api/lean/places.json?lang={lang}"
     with app.test_request_context(url):
-        body = _lean().bodies[("places", lang)]
+        body = served().lean.bodies[("places", lang)]
     text = gzip.decompress(body.data)
 
     packed = client.get(url, headers={"Accept-Encoding": "gzip"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webapp import about, errors, i18n, ogc, plan, portal, proxy, state, views
+from webapp import about, downloads, errors, headers, i18n, ogc, plan, portal, proxy, state, views
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -35,5 +35,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(about.bp)
     app.register_blueprint(plan.bp)
     ogc.init_app(app)
-    app.after_request(views.security_headers)
+    downloads.init_app(app)
+    headers.init_app(app)
     return app

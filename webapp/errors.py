@@ -1,4 +1,5 @@
-"""Errors mapped to HTTP in one place: JSON for the data paths, a small HTML page for the rest."""
+"""Errors mapped to HTTP in one place: JSON for the data paths (the OGC API's exception shape,
+``{"code", "description"}``, with the parameter at fault), a small HTML page for the rest."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from flask import Flask, Response, json, render_template, request
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from layers.features import QueryError
+
 log = logging.getLogger(__name__)
 
-#: Paths whose clients are programs: they get JSON error bodies.
-API_PREFIXES = ("/downloads/", "/ogc", "/api/")
+#: Paths whose clients are programs: they get JSON error bodies (and CORS, gzip: webapp.transfer).
+DATA_PREFIXES = ("/downloads/", "/ogc", "/api/")
 
 
 class ConfigError(ValueError):
@@ -49,7 +52,7 @@ def _bounded(value: object, limit: int = MAX_QUOTED) -> object:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(API_PREFIXES)
+    return request.path.startswith(DATA_PREFIXES)
 
 
 def _json(status: int, code: str, description: str, **extra: object) -> Response:
@@ -71,6 +74,15 @@ def register(app: Flask) -> None:
             response = _page(exc.status, message)
         response.headers.update(exc.headers)
         return response
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError) -> Response:
+        # a parameter of the OGC API's or a download's query (layers.features)
+        if exc.kind == "not_found":
+            return api_error(ApiError(404, "NotFound", exc.description, parameter=exc.parameter))
+        return api_error(
+            ApiError(400, "InvalidParameterValue", exc.description, parameter=exc.parameter)
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -39,6 +39,15 @@ def request_lang() -> Lang:
     return _ACCEPT.get(best, DEFAULT_LANG) if best else DEFAULT_LANG  # type: ignore[return-value]
 
 
+def lang_param() -> Lang:
+    """``?lang=`` alone, for the data the pages fetch (never Accept-Language: these URLs are
+    cached as they are); a bad one is a 400 that names it."""
+    try:
+        return check_lang(request.args.get("lang", DEFAULT_LANG))
+    except ValueError as exc:
+        raise ApiError(400, "InvalidParameterValue", str(exc), parameter="lang") from None
+
+
 #: Our language tags and the Babel locales of the message catalogs in webapp/translations/.
 LOCALES = {"zh-Hans": "zh_Hans", "en": "en", "zh-Hant": "zh_Hant"}
 
@@ -89,4 +98,4 @@ def init_app(app: Flask) -> None:
         return {"js_messages": lambda: js_messages(str(get_locale()))}
 
 
-__all__ = ["LANGS", "LOCALES", "init_app", "js_messages", "request_lang"]
+__all__ = ["LANGS", "LOCALES", "init_app", "js_messages", "lang_param", "request_lang"]

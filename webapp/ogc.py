@@ -1,34 +1,26 @@
-"""OGC API - Features (Part 1: Core, GeoJSON, HTML, OpenAPI 3.0) under ``/ogc``, and the downloads.
+"""OGC API - Features (Part 1: Core, GeoJSON, HTML, OpenAPI 3.0) under ``/ogc``.
 
 The query logic lives in :mod:`layers.features`; this module adapts it to HTTP: format
-negotiation (``f`` and ``Accept``), links, validators and the mapping of
-:class:`layers.features.QueryError` to 400/404 JSON bodies that name the parameter.
+negotiation (``f`` and ``Accept``) and links. Validators are :mod:`webapp.caching`'s, and a
+:class:`layers.features.QueryError` is a 400/404 JSON body naming the parameter
+(:mod:`webapp.errors`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import functools
-import hashlib
-import tempfile
-import threading
+import json
 import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from geo.dataset import Dataset
 from layers import features as feat
 from layers.featureschema import feature_schema
-from layers.formats import FORMATS, ZIP_NAME, write_zip
+from layers.formats import FORMATS
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from webapp import filecache, state, transfer
-from webapp.errors import ApiError, ClientGone
+from webapp.caching import conditional
 from webapp.proxy import external_url
 from webapp.state import served
 
@@ -47,78 +39,31 @@ REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
-MAX_AGE = 300  # seconds: the data can be reloaded, so caches check back soon
 
 Fmt = Literal["json", "html"]
 
 
-@dataclass
-class OgcData:
-    """What the OGC API and the downloads serve for one data version, built once."""
-
-    dataset: Dataset
-    catalog: feat.Catalog
-    #: The HTTP ``Last-Modified`` of this version: when this process took it (see
-    #: :func:`version_time`), not the files' times, which go back with a restored backup.
-    last_modified: dt.datetime
-    #: The newest modification time of the data files and the code: the time in the zip.
-    data_time: dt.datetime
-    #: The unfiltered downloads but GeoJSON and the zip: on disk, built once (webapp.filecache)
-    files: filecache.VersionFiles
-    #: server URL -> document: one (the public URL, or relative), bounded all the same
-    openapi: state.Bounded = field(default_factory=lambda: state.Bounded(2))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _code_stamp() -> tuple[str, dt.datetime]:
-    """A hash and the newest modification time of the code that shapes the responses.
-
-    Both go into the validators, so that a new release (new links, a changed page) is not
-    answered 304 from a cache filled by the old one; the hash is the same in every worker.
-    """
-    root = Path(__file__).resolve().parent.parent
-    files = sorted(
-        [
-            *(root / "layers").glob("*.py"),
-            *(root / "webapp").glob("*.py"),
-            *(root / "webapp" / "templates" / "ogc").glob("*.html"),
-        ]
-    )
-    digest = hashlib.blake2b(digest_size=8)
-    for path in files:
-        digest.update(path.read_bytes())
-    newest = max((p.stat().st_mtime for p in files), default=0.0)
-    return digest.hexdigest(), dt.datetime.fromtimestamp(int(newest), dt.UTC)
-
-
-CODE_HASH, CODE_MODIFIED = _code_stamp()
-
-
 def init_app(app: Flask) -> None:
-    """Register the API and the data-path HTTP handling; prepare the served data."""
+    """Register the API and the data-path HTTP handling; keep the cached files of the served
+    version only (and of the previous one, after a reload)."""
     app.config.setdefault("OGC_LIMIT_DEFAULT", feat.LIMIT_DEFAULT)
     app.config.setdefault("OGC_LIMIT_MAX", feat.LIMIT_MAX)
-    builds = int(app.config.get("DOWNLOAD_BUILDS", DOWNLOAD_BUILDS))
-    app.extensions["wanbei.download_builds"] = threading.BoundedSemaphore(max(builds, 1))
     app.register_blueprint(bp)
     app.jinja_env.globals["download_formats"] = FORMATS  # the map's download menu lists them
     transfer.init_app(app)
-    cache_dir = filecache.init_app(app)
-    state.add_preparer(app, "ogc", functools.partial(prepare, cache_dir=cache_dir))
     # the files of other versions go now, and after each reload (not before the swap: the old
     # version is served until then)
     current = _cache_key(app)
-    filecache.forget_other_versions(cache_dir, {current} if current else set())
+    filecache.forget_other_versions(app.extensions[filecache.EXTENSION], {current})
     reloader = app.extensions.get("wanbei.reloader")
     if reloader is not None:
         watch_reloads(app, reloader)
 
 
-def _cache_key(app: Flask) -> str | None:
-    """The name of the cache directory of the version ``app`` serves (None before any)."""
-    served_now = app.extensions.get("wanbei")
-    data = served_now.prepared.get("ogc") if served_now is not None else None
-    return data.files.version if isinstance(data, OgcData) else None
+def _cache_key(app: Flask) -> str:
+    """The name of the cache directory of the version ``app`` serves."""
+    with app.app_context():
+        return app.extensions["wanbei"].ogc.files.version
 
 
 def watch_reloads(app: Flask, reloader: state.Reloader) -> None:
@@ -129,75 +74,17 @@ def watch_reloads(app: Flask, reloader: state.Reloader) -> None:
 
     def forget(_version: str) -> None:
         found = app_ref()
-        new = _cache_key(found) if found is not None else None
-        if found is None or new is None:
+        if found is None:
             return
-        keep = {new, *(k for k in previous if k)}
+        new = _cache_key(found)
+        keep = {new, *previous}
         filecache.forget_other_versions(found.extensions[filecache.EXTENSION], keep)
         previous[:] = [new]
 
     reloader.after_swap.append(forget)
 
 
-def prepare(dataset: Dataset, cache_dir: Path | None = None) -> OgcData:
-    """Build what the API serves for ``dataset`` (by :func:`webapp.state.build`, at start-up
-    and at every reload before the new data is served).
-
-    Its files go in ``cache_dir`` (default: the current app's); nothing is removed here, while
-    the old version is still served (see :func:`watch_reloads`)."""
-    data_time = max(transfer.data_last_modified(dataset.source), CODE_MODIFIED)
-    root = cache_dir if cache_dir is not None else current_app.extensions[filecache.EXTENSION]
-    # the files depend on the data, the code and the time stamped in the zip: all in the name
-    key = filecache.version_key(dataset.version, CODE_HASH, int(data_time.timestamp()))
-    return OgcData(
-        dataset=dataset,
-        catalog=feat.catalog_of(dataset),  # shared with the layers' downloads (state.build)
-        last_modified=version_time(),
-        data_time=data_time,
-        files=filecache.VersionFiles(root, key),
-    )
-
-
-_last_stamp = [dt.datetime.min.replace(tzinfo=dt.UTC)]
-_stamp_lock = threading.Lock()
-
-
-def version_time() -> dt.datetime:
-    """The ``Last-Modified`` of a data version this process starts to serve: now (whole
-    seconds), and always later than that of any version before it. So a client's
-    ``If-Modified-Since`` never matches a version it has not seen, even when the data goes back
-    in time (a backup copied back with its old modification times)."""
-    with _stamp_lock:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        _last_stamp[0] = max(now, _last_stamp[0] + dt.timedelta(seconds=1))
-        return _last_stamp[0]
-
-
-def ogc_data() -> OgcData:
-    """The prepared data of the dataset this request serves."""
-    return served().get("ogc", prepare)  # type: ignore[return-value]
-
-
 # --- request helpers -----------------------------------------------------------------------------
-
-
-def _api_error(exc: feat.QueryError) -> ApiError:
-    if exc.kind == "not_found":
-        return ApiError(404, "NotFound", exc.description, parameter=exc.parameter)
-    return ApiError(400, "InvalidParameterValue", exc.description, parameter=exc.parameter)
-
-
-def api_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn :class:`layers.features.QueryError` into the JSON 400/404 of :mod:`webapp.errors`."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except feat.QueryError as exc:
-            raise _api_error(exc) from None
-
-    return wrapper
 
 
 def _format(json_type: str = JSON) -> Fmt:
@@ -225,16 +112,6 @@ def _only_f() -> None:
                 f"Unknown parameter {name!r}; this resource takes only f (json or html) "
                 "and lang (ignored).",
             )
-
-
-def _cached(build: Callable[[], Response]) -> Response:
-    """Answer 304 when the validators match, else build the response and set them."""
-    data = ogc_data()
-    etag = transfer.etag_for(data.catalog.version, CODE_HASH, transfer.request_key(request))
-    early = transfer.not_modified(etag, data.last_modified, MAX_AGE)
-    if early is not None:
-        return early
-    return transfer.ranges(transfer.validated(build(), etag, data.last_modified, MAX_AGE))
 
 
 def _url(endpoint: str, fmt: str | None = None, **params: Any) -> str:
@@ -294,7 +171,6 @@ def _download_links(collection_id: str) -> list[dict[str, str]]:
 
 
 @bp.get("/", strict_slashes=False)
-@api_errors
 def landing() -> Response:
     """The landing page: links to the API definition, conformance and collections."""
     _only_f()
@@ -327,14 +203,13 @@ def landing() -> Response:
             "links": links,
         }
         if fmt == "html":
-            return _html("landing.html", body=body, catalog=ogc_data().catalog)
+            return _html("landing.html", body=body, catalog=served().ogc.catalog)
         return _json(body)
 
-    return _cached(build)
+    return conditional(build)
 
 
 @bp.get("/conformance")
-@api_errors
 def conformance() -> Response:
     """The conformance classes implemented."""
     _only_f()
@@ -346,18 +221,17 @@ def conformance() -> Response:
             return _html("conformance.html", body=body)
         return _json(body)
 
-    return _cached(build)
+    return conditional(build)
 
 
 @bp.get("/api")
-@api_errors
 def api() -> Response:
     """The OpenAPI 3.0 definition (JSON), or a page describing it (f=html)."""
     _only_f()
     fmt = _format(OPENAPI_MEDIA_TYPE)
 
     def build() -> Response:
-        data = ogc_data()
+        data = served().ogc
         server = external_url("ogc.landing").rstrip("/")  # one document per version
         with data.lock:
             if server not in data.openapi:
@@ -371,12 +245,10 @@ def api() -> Response:
                 data.openapi[server] = dumps(doc)
             raw = data.openapi[server]
         if fmt == "html":
-            import json  # noqa: PLC0415 - the page lists the parsed document
-
             return _html("api.html", doc=json.loads(raw), json_url=_url("ogc.api", "json"))
         return Response(raw, mimetype=OPENAPI_MEDIA_TYPE)
 
-    return _cached(build)
+    return conditional(build)
 
 
 def _collection_body(c: feat.Collection, fmt: Fmt, self_links: bool) -> dict[str, Any]:
@@ -409,14 +281,13 @@ def _collection_body(c: feat.Collection, fmt: Fmt, self_links: bool) -> dict[str
 
 
 @bp.get("/collections")
-@api_errors
 def collections() -> Response:
     """Every collection, with its extents and links."""
     _only_f()
     fmt = _format()
 
     def build() -> Response:
-        catalog = ogc_data().catalog
+        catalog = served().ogc.catalog
         body = {
             "links": _self_links("ogc.collections", fmt),
             "collections": [
@@ -427,14 +298,13 @@ def collections() -> Response:
             return _html("collections.html", body=body, catalog=catalog)
         return _json(body)
 
-    return _cached(build)
+    return conditional(build)
 
 
 @bp.get("/collections/<collection_id>")
-@api_errors
 def collection(collection_id: str) -> Response:
     """One collection: its extents, queryables and links (items, downloads)."""
-    c = ogc_data().catalog.get(collection_id)
+    c = served().ogc.catalog.get(collection_id)
     _only_f()
     fmt = _format()
 
@@ -444,14 +314,13 @@ def collection(collection_id: str) -> Response:
             return _html("collection.html", body=body, c=c)
         return _json(body)
 
-    return _cached(build)
+    return conditional(build)
 
 
 @bp.get("/collections/<collection_id>/queryables")
-@api_errors
 def queryables(collection_id: str) -> Response:
     """The properties a collection's items can be filtered on (JSON Schema)."""
-    c = ogc_data().catalog.get(collection_id)
+    c = served().ogc.catalog.get(collection_id)
     _only_f()
     fmt = _format("application/schema+json")
 
@@ -465,14 +334,13 @@ def queryables(collection_id: str) -> Response:
             return _html("queryables.html", body=body, c=c)
         return _json(body, "application/schema+json")
 
-    return _cached(build)
+    return conditional(build)
 
 
 @bp.get("/collections/<collection_id>/schema")
-@api_errors
 def schema(collection_id: str) -> Response:
     """The JSON Schema of a collection's features: each property's type, from the whole layer."""
-    c = ogc_data().catalog.get(collection_id)
+    c = served().ogc.catalog.get(collection_id)
     _only_f()
     fmt = _format("application/schema+json")
 
@@ -485,7 +353,7 @@ def schema(collection_id: str) -> Response:
             return _html("schema.html", body=body, c=c)
         return _json(body, "application/schema+json")
 
-    return _cached(build)
+    return conditional(build)
 
 
 def _limits() -> dict[str, int]:
@@ -496,10 +364,9 @@ def _limits() -> dict[str, int]:
 
 
 @bp.get("/collections/<collection_id>/items")
-@api_errors
 def items(collection_id: str) -> Response:
     """A page of a collection's features, filtered by bbox, datetime and properties."""
-    c = ogc_data().catalog.get(collection_id)
+    c = served().ogc.catalog.get(collection_id)
     fmt = _format(GEOJSON)
     query = feat.parse_query(c, dict(request.args.lists()), **_limits())
 
@@ -522,7 +389,7 @@ def items(collection_id: str) -> Response:
         extra = {"numberMatched": matched, "numberReturned": len(page), "links": links}
         return Response(feat.feature_collection_bytes(c, page, extra), mimetype=GEOJSON)
 
-    return _cached(build)
+    return conditional(build)
 
 
 def _page_links(cid: str, fmt: Fmt, query: feat.Query, matched: int, returned: int) -> list[dict]:
@@ -549,10 +416,9 @@ def _page_links(cid: str, fmt: Fmt, query: feat.Query, matched: int, returned: i
 
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
-@api_errors
 def item(collection_id: str, feature_id: str) -> Response:
     """One feature."""
-    c = ogc_data().catalog.get(collection_id)
+    c = served().ogc.catalog.get(collection_id)
     position = c.feature_index(feature_id)
     _only_f()
     fmt = _format(GEOJSON)
@@ -568,145 +434,4 @@ def item(collection_id: str, feature_id: str) -> Response:
             return _html("item.html", c=c, props=props, feature_id=feature_id, links=links)
         return Response(feat.feature_bytes(c, position, links), mimetype=GEOJSON)
 
-    return _cached(build)
-
-
-# --- downloads (routed in webapp.views) ----------------------------------------------------------
-
-
-@api_errors
-def download_response(layer_id: str, ext: str) -> Response:
-    """A layer as a file, filtered by bbox, datetime and properties like the items."""
-    data = ogc_data()
-    c = data.catalog.get(layer_id)
-    fmt = FORMATS[ext]
-    query = feat.parse_query(c, dict(request.args.lists()), paging=False, ignore=())
-
-    def build() -> Response:
-        if not query.filtered:
-            if ext == "geojson":  # the layer's text as it is kept: gzipped
-                text = served().geojson[layer_id]
-                response = transfer.gzipped_response(text.data, text.size, fmt.media_type)
-                response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
-                return response
-            else:  # built once per data version, sent from the disk cache
-                name = f"{layer_id}.{ext}"
-                response = _file_response(
-                    data, name, lambda to: fmt.write(c.spec, c.gdf, to), fmt.media_type
-                )
-                response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-                return response
-        # written to an anonymous temporary file, sent from it, deleted when closed; a few at
-        # a time (the others are told to come back), so abandoned requests cannot pile up work
-        with _build_slot():
-            out = tempfile.TemporaryFile(prefix="wanbei-download-")  # noqa: SIM115 - sent
-            try:
-                if ext == "geojson":  # the features' text, a chunk of them at a time
-                    feat.write_feature_collection(c, c.select(query), _watched(out))
-                else:
-                    target = out if ext == "gpkg" else _watched(out)  # GDAL writes GeoPackage
-                    fmt.write(c.spec, c.subset(c.select(query)), target)
-                response = filecache.temp_file_response(out, fmt.media_type)
-            except BaseException:
-                out.close()
-                raise
-        response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.{ext}"'
-        return response
-
-    return _cached(build)
-
-
-#: Filtered downloads built at once by a process (config ``DOWNLOAD_BUILDS``); each takes a
-#: core for seconds at 100,000 sites (a KML of them, ~7 s), so more would only slow the rest.
-DOWNLOAD_BUILDS = 2
-#: The ``Retry-After`` of a filtered download refused while the others are being built.
-RETRY_AFTER = 10
-
-
-@contextlib.contextmanager
-def _build_slot() -> Iterator[None]:
-    """Hold one of the ``DOWNLOAD_BUILDS`` slots of filtered downloads while building one;
-    when none is free, a 503 with ``Retry-After`` at once (not a queue of work whose clients
-    may be gone by the time it is done)."""
-    slots = current_app.extensions["wanbei.download_builds"]
-    if not slots.acquire(blocking=False):
-        error = ApiError(
-            503,
-            "ServiceUnavailable",
-            "The server is building other filtered downloads; try again in "
-            f"{RETRY_AFTER} seconds (the whole layer, without filters, is sent at once).",
-        )
-        error.headers["Retry-After"] = str(RETRY_AFTER)
-        raise error
-    try:
-        yield
-    finally:
-        slots.release()
-
-
-class _Watched:
-    """A file object whose ``write`` stops the writer (:class:`ClientGone`) once the request's
-    client has hung up, as the WSGI server tells (waitress: ``waitress.client_disconnected``)."""
-
-    def __init__(self, file: Any, gone: Callable[[], bool]) -> None:
-        self._file, self._gone = file, gone
-
-    def write(self, data: bytes) -> int:
-        if self._gone():
-            raise ClientGone
-        return self._file.write(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._file, name)
-
-
-def _watched(file: Any) -> Any:
-    gone = request.environ.get("waitress.client_disconnected")
-    return _Watched(file, gone) if callable(gone) else file
-
-
-@api_errors
-def zip_response() -> Response:
-    """Every layer in every format, the source tables, a README and the licences."""
-    for name in request.args:
-        raise feat.QueryError(name, f"Unknown parameter {name!r}; the zip takes no parameters.")
-    data = ogc_data()
-
-    def build() -> Response:
-        def zipped(to: Path) -> None:
-            write_zip(data.dataset, to, data.data_time)
-
-        response = _file_response(data, ZIP_NAME, zipped, "application/zip")
-        response.headers["Content-Disposition"] = f'attachment; filename="{ZIP_NAME}"'
-        return response
-
-    return _cached(build)
-
-
-def _file_response(
-    data: OgcData, name: str, write: Callable[[Path], None], media_type: str
-) -> Response:
-    """The cached file ``name`` of ``data``'s version, built if need be (again if another
-    process removed it before it was opened), as a response."""
-    return filecache.file_response(
-        _stored(data, name, write, media_type),
-        media_type,
-        rebuild=lambda: _stored(data, name, write, media_type),
-    )
-
-
-def _stored(data: OgcData, name: str, write: Callable[[Path], None], media_type: str) -> Path:
-    """The cached file ``name`` of ``data``'s version; a JSON 500 (the writer failed) or 503
-    (the cache directory could not be written) without a traceback if it cannot be made."""
-    try:
-        return data.files.path(name, write, media_type)
-    except filecache.BuildError as exc:
-        if exc.stage == "store":
-            raise ApiError(
-                503,
-                "ServiceUnavailable",
-                f"{name} could not be stored on the server; try again later (the error is logged).",
-            ) from None
-        raise ApiError(
-            500, "InternalServerError", f"Building {name} failed; the error is logged."
-        ) from None
+    return conditional(build)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,7 +26,12 @@ from geo.dataset import Dataset
 from layers.i18n import LANGS, Lang
 from layers.localize import localize_frame
 from layers.registry import REGISTRY, SPEC
+from layers.search import MAX_LIMIT, MAX_QUERY
 from webapp.errors import ApiError
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
 
 #: The overlay layers ``layers=`` may name (the boundaries are the offline basemap).
 OVERLAYS = tuple(spec.id for spec in REGISTRY if spec.pane != "basemap")
@@ -271,3 +277,51 @@ def view_params(
                 raise _bad("title", f"title must be one line of at most {TITLE_MAX} characters.")
             out["title"] = title or None
     return ViewParams(**out)  # type: ignore[arg-type]
+
+
+def search_params(args: MultiDict[str, str], valid: list[str]) -> tuple[str, list[str] | None, int]:
+    """``q``, ``layer`` (repeatable, each one of ``valid``) and ``limit`` of ``/api/search``,
+    checked (a 400 names a bad one)."""
+    unknown = [name for name in args if name not in ("q", "layer", "limit", "lang")]
+    if unknown:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"Unknown parameter {unknown[0]!r}; /api/search takes q, layer, limit and lang.",
+            parameter=unknown[0],
+        )
+    if len(args.getlist("q")) != 1 or not args["q"].strip():
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            "Give the text to search once, e.g. q=蚌埠 or q=bengbu; "
+            f"instead got: {args.getlist('q')!r}.",
+            parameter="q",
+        )
+    q = args["q"]
+    if len(q) > MAX_QUERY:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"The query is {len(q)} characters long; give at most {MAX_QUERY}.",
+            parameter="q",
+        )
+    layers = args.getlist("layer") or None
+    for layer in layers or ():
+        if layer not in valid:
+            raise ApiError(
+                400,
+                "InvalidParameterValue",
+                f"Unknown layer {layer!r}; the layers searched are: {', '.join(valid)}.",
+                parameter="layer",
+                valid=valid,
+            )
+    raw = args.get("limit", "12")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(
+            400,
+            "InvalidParameterValue",
+            f"Expected a limit from 1 to {MAX_LIMIT}, instead got: {raw!r}.",
+            parameter="limit",
+        )
+    return q, layers, int(raw)

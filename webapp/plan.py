@@ -8,20 +8,15 @@ from flask import Blueprint, Response, render_template, request, url_for
 from layers import plan
 from layers.geojson import dumps
 from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS
+from webapp.caching import conditional
 from webapp.errors import ApiError
-from webapp.i18n import request_lang
+from webapp.i18n import lang_param, request_lang
 from webapp.state import served
 
 bp = Blueprint("plan", __name__)
 
 #: The parameters of /plan.
 PARAMETERS = ("lang", "year", "pair", "scope", "status")
-
-
-@bp.after_request
-def _vary(response: Response) -> Response:
-    response.vary.add("Accept-Language")
-    return response
 
 
 def _bad(name: str, message: str, valid: list[str]) -> ApiError:
@@ -66,34 +61,40 @@ def filters(choices: plan.Choices) -> plan.Filters:
 
 
 @bp.get("/plan")
-def plan_page() -> str:
+def plan_page() -> Response:
     """The work plan as a table with filters, each city's progress, and the milestones."""
     lang = request_lang()
     dataset = served().dataset
     choices = plan.choices(dataset, lang)
     picked = filters(choices)
-    return render_template(
-        "plan.html",
-        lang=lang,
-        langs=[(code, LANG_NAMES[code]) for code in LANGS],
-        filters=picked,
-        choices=choices,
-        targets=plan.targets(dataset, picked, lang),
-        progress=plan.progress(dataset, lang),
-        milestones=plan.milestones(dataset, lang, picked.pair),
-        args={k: v for k, v in request.args.items() if k != "lang"},
-        map_url=url_for("map.index", lang=None if lang == DEFAULT_LANG else lang),
-    )
+
+    def build() -> Response:
+        html = render_template(
+            "plan.html",
+            lang=lang,
+            langs=[(code, LANG_NAMES[code]) for code in LANGS],
+            filters=picked,
+            choices=choices,
+            targets=plan.targets(dataset, picked, lang),
+            progress=plan.progress(dataset, lang),
+            milestones=plan.milestones(dataset, lang, picked.pair),
+            args={k: v for k, v in request.args.items() if k != "lang"},
+            map_url=url_for("map.index", lang=None if lang == DEFAULT_LANG else lang),
+        )
+        return Response(html, mimetype="text/html")
+
+    return conditional(build, "page", lang)
 
 
 @bp.get("/api/milestones.json")
 def api_milestones() -> Response:
     """The milestones in ``lang`` (date order), for the map's year slider."""
-    raw = request.args.get("lang", DEFAULT_LANG)
-    if raw not in LANGS:
-        raise _bad("lang", f"Unknown language {raw!r}; use one of: {', '.join(LANGS)}", list(LANGS))
-    rows = plan.milestones(served().dataset, raw)  # type: ignore[arg-type]
-    body = dumps({"lang": raw, "version": served().dataset.version, "milestones": rows})
-    response = Response(body, mimetype="application/json")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    lang = lang_param()
+    data = served()
+
+    def build() -> Response:
+        rows = plan.milestones(data.dataset, lang)
+        body = dumps({"lang": lang, "version": data.version, "milestones": rows})
+        return Response(body, mimetype="application/json")
+
+    return conditional(build)

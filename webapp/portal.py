@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from layers.i18n import LANG_NAMES, LANGS, text
 from layers.registry import LAYERS
 from layers.tables import TABLE_LAYERS, table
+from webapp.caching import conditional
 from webapp.errors import ApiError
 from webapp.i18n import request_lang
 from webapp.state import served
@@ -14,14 +15,8 @@ from webapp.state import served
 bp = Blueprint("portal", __name__)
 
 
-@bp.after_request
-def _vary(response):
-    response.vary.add("Accept-Language")
-    return response
-
-
 @bp.get("/table")
-def tables() -> str:
+def tables() -> Response:
     """The pairings, parks and projects as tables, filtered by ``pair``."""
     lang = request_lang()
     data = served().dataset
@@ -34,23 +29,28 @@ def tables() -> str:
             f"Unknown pair {pair!r}; see the pairings table for the ids.",
             parameter="pair",
         )
-    views = [table(data.layers[lid], LAYERS[lid], lang, pair) for lid in TABLE_LAYERS]
-    options = [
-        (
-            row.id,
-            text(
-                f"{row.helping_name_zh}—{row.helped_name_zh}",
-                f"{row.helping_name_en} – {row.helped_name_en}",
-                lang,
-            ),
+
+    def build() -> Response:
+        views = [table(data.layers[lid], LAYERS[lid], lang, pair) for lid in TABLE_LAYERS]
+        options = [
+            (
+                row.id,
+                text(
+                    f"{row.helping_name_zh}—{row.helped_name_zh}",
+                    f"{row.helping_name_en} – {row.helped_name_en}",
+                    lang,
+                ),
+            )
+            for row in pairings.itertuples()
+        ]
+        html = render_template(
+            "table.html",
+            lang=lang,
+            tables=views,
+            pair=pair,
+            pairs=options,
+            langs=[(code, LANG_NAMES[code]) for code in LANGS],
         )
-        for row in pairings.itertuples()
-    ]
-    return render_template(
-        "table.html",
-        lang=lang,
-        tables=views,
-        pair=pair,
-        pairs=options,
-        langs=[(code, LANG_NAMES[code]) for code in LANGS],
-    )
+        return Response(html, mimetype="text/html")
+
+    return conditional(build, "page", lang)

@@ -1,19 +1,18 @@
-"""What the app serves, built once per data version: the dataset, each layer's bytes, the map."""
+"""The data version the app serves, prepared once (:class:`Served`), and its reloading."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import datetime as dt
 import gc
 import logging
 import os
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
@@ -22,84 +21,104 @@ from geo.dataset import BOUNDARIES_FILE, CsvStore, Dataset, Store, data_version
 from geo.errors import DataError
 from geo.schema import TABLES
 from layers.features import catalog_of
-from layers.geojson import GeoJsonText, gzip_geojson
-from layers.i18n import DEFAULT_LANG, LANGS, Lang
-from layers.localize import localize_frame
+from layers.geojson import GeoJsonText
+from layers.i18n import Lang
+from layers.lean import LeanBodies
 from layers.registry import REGISTRY
+from layers.search import ServerSearch
+from layers.stats import Derived
+from webapp import filecache
 from webapp.errors import ConfigError
+from webapp.params import ViewValues
+from webapp.prepared import (
+    AboutData,
+    Bounded,
+    Gzipped,
+    OgcData,
+    Preparer,
+    parts,
+    version_time,
+)
 
-#: Builds one derived cache of a dataset (registered with :func:`add_preparer`).
-Preparer = Callable[[Dataset], object]
-
-
-class Bounded(OrderedDict):
-    """A dict of at most ``maxsize`` entries, the least recently used dropped first.
-
-    For caches filled by requests: their keys come from a small set the app controls (endpoint,
-    language, path prefix), and the bound holds even if a request could add a new one."""
-
-    def __init__(self, maxsize: int) -> None:
-        super().__init__()
-        self.maxsize = maxsize
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key: object) -> object:
-        with self._lock:
-            value = super().__getitem__(key)
-            self.move_to_end(key)
-            return value
-
-    def get(self, key: object, default: object = None) -> object:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __setitem__(self, key: object, value: object) -> None:
-        with self._lock:
-            super().__setitem__(key, value)
-            self.move_to_end(key)
-            while len(self) > self.maxsize:
-                self.popitem(last=False)
-
-
-#: Pages kept per data version (endpoints × languages × path prefixes: a handful in use).
-PAGES_KEPT = 24
-#: Rendered maps kept per data version (languages × path prefixes).
-MAPS_KEPT = 6
+#: Request-filled renderings kept per data version (the map of each language and path prefix,
+#: and each page: endpoints × languages × path prefixes, a handful in use).
+RENDERED_KEPT = 30
 
 
 @dataclass
 class Served:
-    """The dataset and everything derived from it that requests only read."""
+    """One prepared data version: the dataset and everything derived from it that requests
+    only read, built by :func:`build` and dropped together at the next reload."""
 
     dataset: Dataset
     #: Each layer's GeoJSON, kept gzipped (the OGC catalog's text: one copy for both).
     geojson: dict[str, GeoJsonText]
-    #: "script root|lang" -> RenderedMap, bounded (:data:`MAPS_KEPT`).
-    maps: Bounded = field(default_factory=lambda: Bounded(MAPS_KEPT))
-    #: Rendered pages: (endpoint, script root, locale, ...) -> (body, ETag); filled on first use
-    #: (a page needs a request for its URLs), bounded (:data:`PAGES_KEPT`) and dropped with this
-    #: object at the next reload.
-    pages: Bounded = field(default_factory=lambda: Bounded(PAGES_KEPT))
-    #: The derived caches of the preparers, by name (built by :func:`build` before serving).
+    #: The HTTP ``Last-Modified`` of this version: when this process took it
+    #: (:func:`webapp.prepared.version_time`), not the files' times.
+    last_modified: dt.datetime = field(default_factory=version_time)
+    #: The parts of :func:`webapp.prepared.parts`, by name (built by :func:`build`).
     prepared: dict[str, object] = field(default_factory=dict)
+    #: Renderings that need a request for their URLs (the map, the pages), filled on first
+    #: use and bounded (:data:`RENDERED_KEPT`).
+    rendered: Bounded = field(default_factory=lambda: Bounded(RENDERED_KEPT))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def get(self, name: str, prepare: Preparer) -> object:
-        """The derived cache ``name``; built here only for data built without its preparer."""
+    @property
+    def version(self) -> str:
+        """The data version."""
+        return self.dataset.version
+
+    def part(self, name: str) -> object:
+        """The part ``name``; built here only for data built without its preparers."""
         found = self.prepared.get(name)
         if found is None:
             with self._lock:
                 found = self.prepared.get(name)
                 if found is None:
+                    prepare = preparers_of(current_app)[name]
                     found = self.prepared[name] = prepare(self.dataset)
         return found
 
+    @property
+    def ogc(self) -> OgcData:
+        """The OGC catalog and the version's cached files."""
+        return self.part("ogc")  # type: ignore[return-value]
+
+    @property
+    def derived(self) -> Derived:
+        """Pair summaries, search index, statistics and charts."""
+        return self.part("derived")  # type: ignore[return-value]
+
+    @property
+    def lean(self) -> LeanBodies:
+        """The lean payloads of the big point layers."""
+        return self.part("lean")  # type: ignore[return-value]
+
+    @property
+    def search(self) -> ServerSearch:
+        """The server's search."""
+        return self.part("search")  # type: ignore[return-value]
+
+    @property
+    def view_values(self) -> ViewValues:
+        """The values the map pages' parameters may take."""
+        return self.part("view_values")  # type: ignore[return-value]
+
+    @property
+    def localized(self) -> dict[tuple[str, Lang], Gzipped]:
+        """Every layer in the languages but the default, gzipped."""
+        return self.part("localized")  # type: ignore[return-value]
+
+    @property
+    def about(self) -> AboutData:
+        """The figures of the /about page."""
+        return self.part("about")  # type: ignore[return-value]
+
 
 def build(dataset: Dataset, preparers: Mapping[str, Preparer] | None = None) -> Served:
-    """Derive what requests serve from ``dataset``, once: each layer's GeoJSON and the cache of
-    every preparer (the OGC catalog, the officials' summaries...), before it is served.
+    """Derive what requests serve from ``dataset``, once: each layer's GeoJSON and every part
+    (:func:`webapp.prepared.parts`: the OGC catalog, the officials' summaries...), before it is
+    served; without ``preparers``, each part is built on first use.
 
     Each layer's GeoJSON is the text of the layer's collection in the OGC catalog
     (:func:`layers.features.catalog_of`): the downloads and the API's pages share one copy."""
@@ -166,44 +185,10 @@ def _release_after(dataset: Dataset) -> None:
         release_memory()
 
 
-@dataclass(frozen=True)
-class Gzipped:
-    """A body kept gzip-compressed (see :func:`webapp.transfer.gzipped_response`)."""
-
-    data: bytes  # a gzip member
-    size: int  # bytes once decompressed
-
-
-def localized_geojson(dataset: Dataset) -> dict[tuple[str, Lang], Gzipped]:
-    """Every layer's GeoJSON in every language but the default, gzip-compressed (a preparer).
-
-    The map of ``?lang=en`` or ``zh-Hant`` fetches these. Kept compressed (about 1/17 of
-    the text: 3.4 MB instead of 59 MB each at 100,000 sites) and written without holding the
-    uncompressed text (:func:`layers.geojson.gzip_geojson`), two more languages add a few MB
-    to the process, not twice the canonical text."""
-    out = {}
-    for spec in REGISTRY:
-        for lang in LANGS:
-            if lang != DEFAULT_LANG:
-                gdf = dataset.layers[spec.id]  # translated chunk by chunk while written
-                data, size = gzip_geojson(gdf, transform=partial(localize_frame, lang=lang))
-                out[(spec.id, lang)] = Gzipped(data, size)
-    return out
-
-
-def add_preparer(app: Flask, name: str, prepare: Preparer) -> None:
-    """Build the derived cache ``name`` of every data version ``app`` serves with ``prepare``:
-    now for the data already loaded, and in :func:`build` at every reload, before the swap."""
-    app.extensions.setdefault("wanbei.preparers", {})[name] = prepare
-    current = app.extensions.get("wanbei")
-    if current is not None:
-        current.get(name, prepare)
-        _release_after(current.dataset)
-
-
 def preparers_of(app: Flask) -> Mapping[str, Preparer]:
-    """The preparers registered on ``app``."""
-    return app.extensions.get("wanbei.preparers", {})
+    """The parts of every data version ``app`` serves, and what builds each
+    (:func:`webapp.prepared.parts`, with the app's cache directory)."""
+    return app.extensions["wanbei.preparers"]
 
 
 def store_for(config: Mapping) -> Store:
@@ -220,11 +205,13 @@ def store_for(config: Mapping) -> Store:
 
 
 def init_app(app: Flask) -> None:
-    """Load and validate the data before the first request; a DataError stops start-up."""
+    """Load and validate the data and prepare all it serves before the first request; a
+    DataError stops start-up."""
     tune_malloc()
     store = store_for(app.config)
     app.extensions["wanbei.store"] = store
-    app.extensions["wanbei"] = build(store.load())
+    app.extensions["wanbei.preparers"] = parts(filecache.init_app(app))
+    app.extensions["wanbei"] = build(store.load(), preparers_of(app))
     start_reloader(app, store)
 
 

@@ -1,12 +1,6 @@
-"""HTTP for the data paths (``/ogc``, ``/downloads``, ``/api``): validators, caching, gzip, CORS.
+"""HTTP for the data paths (``/ogc``, ``/downloads``, ``/api``): gzip and CORS (their
+validators and caching are :mod:`webapp.caching`'s, as every answer's).
 
-* Validators: a weak ETag derived from the data version and the request (every data response is
-  a function of both), and Last-Modified from the time the process took the data version
-  (:func:`webapp.ogc.version_time`: never earlier than a version served before it). A
-  matching ``If-None-Match`` or ``If-Modified-Since`` is answered 304 before the body is built.
-  ``Range`` is honoured on whole files sent as stored (:func:`ranges`).
-* ``Cache-Control: public`` with a short max-age (the data can be reloaded) and
-  ``Vary: Accept, Accept-Encoding``.
 * gzip for bodies over :data:`GZIP_MIN_BYTES` when the client accepts it; the compressed bytes of
   the most recent large responses are kept, keyed by ETag, so a popular download is compressed
   once. Bodies kept compressed by the app (:func:`gzipped_response`) are sent as they are, or
@@ -16,18 +10,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import hashlib
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
-from pathlib import Path
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Response, request
 
-DATA_PREFIXES = ("/ogc", "/downloads/", "/api/")
+from webapp.errors import DATA_PREFIXES
+
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 #: Media types worth compressing (GeoPackage and zip are binary; zip is compressed already).
@@ -44,74 +36,6 @@ _CACHE_ENTRIES = 32
 #: At most this many compressed bytes are kept (each process; a body of over a quarter of it is
 #: compressed anew each time): part of the 500 MB the server stays under at 100,000 sites.
 _CACHE_BYTES = 16 * 1024 * 1024
-
-
-def etag_for(version: str, *parts: str) -> str:
-    """A weak-ETag value for a response that depends only on ``version`` and ``parts``."""
-    digest = hashlib.blake2b(digest_size=12)
-    for part in (version, *parts):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def request_key(req: Request) -> str:
-    """What a data response depends on besides the data: path, query string, Accept (not the
-    host: links are relative or on the configured public URL, see :mod:`webapp.proxy`)."""
-    return "|".join((req.script_root, req.path, req.query_string.decode("latin-1"), _accept(req)))
-
-
-def _accept(req: Request) -> str:
-    return req.headers.get("Accept", "")
-
-
-def data_last_modified(source: str) -> dt.datetime:
-    """The latest modification time of the files of a data directory (now, for other stores)."""
-    path = Path(source) if source else None
-    if path is not None and path.is_dir():
-        times = [p.stat().st_mtime for p in path.iterdir() if p.is_file()]
-        if times:
-            stamp = dt.datetime.fromtimestamp(int(max(times)), dt.UTC)
-            return min(stamp, dt.datetime.now(dt.UTC).replace(microsecond=0))
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def not_modified(etag: str, last_modified: dt.datetime, max_age: int) -> Response | None:
-    """A 304 response if the request's validators match, before any body is built."""
-    fresh = False
-    if request.if_none_match:
-        fresh = request.if_none_match.contains_weak(etag)
-    elif request.if_modified_since is not None:
-        fresh = last_modified <= request.if_modified_since
-    if not fresh:
-        return None
-    response = Response(status=304)
-    return validated(response, etag, last_modified, max_age)
-
-
-def validated(response: Response, etag: str, last_modified: dt.datetime, max_age: int) -> Response:
-    """Set the validators and caching headers on ``response``."""
-    response.set_etag(etag, weak=True)
-    response.last_modified = last_modified
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.vary.update(("Accept", "Accept-Encoding"))
-    return response
-
-
-def ranges(response: Response) -> Response:
-    """Honour ``Range`` (and ``If-Range``) on a whole file sent as it is stored (werkzeug's
-    :meth:`~werkzeug.wrappers.Response.make_conditional`): a broken download resumes. Other
-    responses, and a file sent gzip-encoded, are left whole."""
-    if (
-        response.status_code != 200
-        or not response.direct_passthrough
-        or "Content-Encoding" in response.headers
-        or response.content_length is None
-    ):
-        return response
-    return response.make_conditional(
-        request, accept_ranges=True, complete_length=response.content_length
-    )
 
 
 class _GzipCache:
