@@ -231,52 +231,79 @@ def write_kml(spec: LayerSpec, gdf: gpd.GeoDataFrame, target: Target) -> None:
         head.append(f'      <SimpleField name="{_attr(c)}" type="{kind}"/>\n')
     head.append("    </Schema>\n")
     head.append(f'    <Document id="{_attr(spec.id)}">\n      <name>{_text(spec.id)}</name>\n')
+    simple_data = {
+        c: (f'            <SimpleData name="{_attr(c)}">', "</SimpleData>\n") for c in columns
+    }
+    data_head = f'        <ExtendedData>\n          <SchemaData schemaUrl="#{_attr(schema)}">\n'
     with _opened(target) as out:
         out.write("".join(head).encode("utf-8"))
         for start in range(0, len(gdf), CHUNK_ROWS):
             part = gdf.iloc[start : start + CHUNK_ROWS]
-            values = {c: part[c].astype(object).tolist() for c in [*columns, "id"]}
-            names = values[spec.tooltip]
+            ids = _kml_lines(part["id"], '      <Placemark id="', '">\n', attribute=True)
+            names = _kml_lines(part[spec.tooltip], "        <name>", "</name>\n")
+            data = [_kml_lines(part[c], *simple_data[c]) for c in columns]
             geoms = part.geometry.values
+            points = _point_lines(geoms)
             pieces: list[str] = []
             for i, geom in enumerate(geoms):
-                pieces.append(_placemark(i, values, columns, floats, names[i], geom, schema))
+                pieces.append(ids[i] or "      <Placemark>\n")
+                pieces.append(names[i])
+                cells = [column[i] for column in data if column[i]]
+                if cells:
+                    pieces.append(data_head)
+                    pieces.extend(cells)
+                    pieces.append(_DATA_TAIL)
+                if points is not None:
+                    pieces.append(points[i])
+                elif geom is not None and not geom.is_empty:
+                    pieces.append(_kml_geometry(geom, "        "))
+                pieces.append("      </Placemark>\n")
             out.write("".join(pieces).encode("utf-8"))
         out.write(_KML_TAIL.encode("utf-8"))
 
 
-def _placemark(
-    i: int,
-    values: dict[str, list],
-    columns: list[str],
-    floats: set[str],
-    name: Any,
-    geom: Any,
-    schema: str,
-) -> str:
-    fid = _kml_value(values["id"][i], False)
-    lines = [f'      <Placemark id="{_attr(fid)}">\n' if fid else "      <Placemark>\n"]
-    label = _kml_value(name, False)
-    if label:
-        lines.append(f"        <name>{_text(label)}</name>\n")
-    data = []
-    for c in columns:
-        value = _kml_value(values[c][i], c in floats)
-        if value:
-            data.append(f'            <SimpleData name="{_attr(c)}">{_text(value)}</SimpleData>\n')
-    if data:
-        lines.append(
-            f'        <ExtendedData>\n          <SchemaData schemaUrl="#{_attr(schema)}">\n'
-        )
-        lines.extend(data)
-        lines.append("          </SchemaData>\n        </ExtendedData>\n")
-    if geom is not None and not geom.is_empty:
-        lines.append(_kml_geometry(geom, "        "))
-    lines.append("      </Placemark>\n")
-    return "".join(lines)
+_DATA_TAIL = "          </SchemaData>\n        </ExtendedData>\n"
+_POINT_HEAD = "        <Point>\n          <coordinates>\n            "
+_POINT_TAIL = ",0\n          </coordinates>\n        </Point>\n"
 
 
-def _kml_value(value: Any, is_float: bool) -> str:
+def _point_lines(geoms: np.ndarray) -> list[str] | None:
+    """The ``<Point>`` of each geometry when all are points (none missing or empty), the same
+    text as :func:`_kml_geometry` made from whole arrays of coordinates; else None."""
+    if not len(geoms) or (shapely.get_type_id(geoms) != 0).any() or shapely.is_empty(geoms).any():
+        return None
+    xs, ys = shapely.get_x(geoms).tolist(), shapely.get_y(geoms).tolist()
+    return [f"{_POINT_HEAD}{x:.15g},{y:.15g}{_POINT_TAIL}" for x, y in zip(xs, ys, strict=True)]
+
+
+def _kml_lines(column: pd.Series, before: str, after: str, attribute: bool = False) -> list[str]:
+    """Each cell of ``column`` as KML text (an attribute's value if ``attribute``) between
+    ``before`` and ``after``, or ``""`` for a missing or empty cell.
+
+    Each distinct value is formatted once (a chunk's sectors, statuses, sources... repeat), so
+    a repeated cell costs a dict lookup; the key holds the value's type, so ``1`` is never
+    taken for ``1.0`` or ``True``."""
+    escape = _attr if attribute else _text
+    done: dict[tuple[type, Any], str] = {}
+    out = []
+    for value in column.astype(object).tolist():
+        key = (value.__class__, value)
+        try:
+            out.append(done[key])
+            continue
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: formatted each time
+            key = None
+        text = _kml_value(value)
+        line = f"{before}{escape(text)}{after}" if text else ""
+        if key is not None:
+            done[key] = line
+        out.append(line)
+    return out
+
+
+def _kml_value(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float | np.floating):
