@@ -204,8 +204,13 @@ def test_the_g60_corridor_is_one_line_in_its_order_and_its_link_is_explained(des
     assert band == "G60科创走廊"
     # the link to 六安 starts where the data says (松江, the corridor's joint office), dashed
     assert corridor["link"]["from"] == "310117" and corridor["link"]["dash"]
+    # the legend's rows are short; "more details" shows each row's plain-words explanation
+    short = desk.locator(".wb-legend").inner_text()
+    assert "走廊辐射链接六安" in short and "推进中" not in short
+    desk.click(".wb-legend-toggle")
     legend = desk.locator(".wb-legend").inner_text()
     assert "2023年工作方案" in legend and "推进中" in legend and "最近成员" not in legend
+    desk.click(".wb-legend-toggle")
 
     # no dot covers the 合肥市 label
     covered = desk.evaluate(

@@ -235,28 +235,70 @@
     return legend.items.filter(function (item) { return visible[item.layer] !== false; });
   }
 
+  // `text` in lines no wider than `max` px in the context's font: broken at spaces or between
+  // two CJK characters.
+  function wrap(ctx, text, max) {
+    var tokens = text.match(/[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+/g) || [text];
+    var lines = [], line = "";
+    tokens.forEach(function (tok) {
+      if (line && ctx.measureText((line + tok).trim()).width > max) {
+        lines.push(line.trim());
+        line = tok.replace(/^\s+/, "");
+      } else {
+        line += tok;
+      }
+    });
+    if (line.trim()) lines.push(line.trim());
+    return lines.length ? lines : [text];
+  }
+
+  // The legend in the bottom right corner: each row's words wrapped to a width that grows with
+  // the image but stays small (140–240 px), in two columns when one would be taller than 40 %
+  // of the image, so that the map stays the larger part. Returns its box {x, y, w, h}.
   function drawLegend(ctx, w, h) {
     var items = visibleLegendItems();
-    if (!items.length) return;
+    if (!items.length) return null;
+    var LINE = 15, GAP = 4;
     ctx.font = "12px " + FONT;
-    var width = 40 + Math.max.apply(null, items.map(function (i) {
-      return ctx.measureText(i.title).width;
-    }));
-    width = Math.max(width, 80);
-    var height = 28 + items.length * 18;
+    var max = Math.max(140, Math.min(240, w * 0.2));
+    var rows = items.map(function (item) {
+      var lines = wrap(ctx, item.title, max);
+      return { item: item, lines: lines, h: Math.max(lines.length * LINE, 16) + GAP,
+               w: Math.max.apply(null, lines.map(function (l) { return ctx.measureText(l).width; })) };
+    });
+    var total = rows.reduce(function (a, r) { return a + r.h; }, 0);
+    var columns = total > 0.4 * h && w > 2 * (max + 40) + 40 ? [[], []] : [rows];
+    if (columns.length === 2) {
+      var acc = 0;
+      rows.forEach(function (r) { columns[acc + r.h / 2 <= total / 2 ? 0 : 1].push(r); acc += r.h; });
+    }
+    var colW = columns.map(function (c) {
+      return 34 + Math.max.apply(null, c.map(function (r) { return r.w; }));
+    });
+    var colH = columns.map(function (c) { return c.reduce(function (a, r) { return a + r.h; }, 0); });
+    ctx.font = "600 13px " + FONT;
+    var width = Math.max(colW.reduce(function (a, b) { return a + b + 8; }, 8),
+                         ctx.measureText(wanbei.legend.title).width + 16, 80);
+    var height = 26 + Math.max.apply(null, colH);
     var x = w - width - 10, y = h - height - 42;
     panel(ctx, x, y, width, height);
     ctx.fillStyle = "#222";
-    ctx.font = "600 13px " + FONT;
     ctx.textBaseline = "middle";
     write(ctx, wanbei.legend.title, x + 8, y + 13);
     ctx.font = "12px " + FONT;
-    items.forEach(function (item, i) {
-      var iy = y + 24 + i * 18;
-      swatch(ctx, item, x + 6, iy);
-      ctx.fillStyle = "#222";
-      write(ctx, item.title, x + 34, iy + 7);
+    var cx = x + 8;
+    columns.forEach(function (column, k) {
+      var iy = y + 24;
+      column.forEach(function (r) {
+        swatch(ctx, r.item, cx - 2, iy + (r.lines.length - 1) * LINE / 2);
+        ctx.fillStyle = "#222";
+        if (state.caption) state.caption.push(r.item.title);
+        r.lines.forEach(function (line, n) { ctx.fillText(line, cx + 26, iy + 7 + n * LINE); });
+        iy += r.h;
+      });
+      cx += colW[k] + 8;
     });
+    return { x: x, y: y, w: width, h: height };
   }
 
   function niceDistance(maxMeters) {
@@ -306,41 +348,68 @@
     return parts.join(" · ");
   }
 
-  function drawText(ctx, w, h, notes) {
+  // The bottom band's words: the map-review number at the left, data date and attribution at
+  // the right; on a narrow image each wrapped to the image's width, one under the other.
+  function bandLayout(ctx, w) {
     var p = state.cfg.print, basemap = wanbei.basemaps && wanbei.basemaps.current();
-    // title
-    ctx.save();
-    ctx.font = "600 18px " + FONT;
-    var title = p.title, sub = subtitle();
-    var tw = Math.max(ctx.measureText(title).width, sub ? ctx.measureText(sub).width * 0.8 : 0);
-    panel(ctx, 10, 10, tw + 24, sub ? 52 : 34);
-    ctx.fillStyle = "#8b1a1a";
-    ctx.textBaseline = "middle";
-    write(ctx, title, 22, 27);
-    if (sub) {
-      ctx.font = "13px " + FONT;
-      ctx.fillStyle = "#333";
-      write(ctx, sub, 22, 48);
-    }
-    ctx.restore();
-    // bottom band: the map-review number at the left; data date and attribution at the right
     var dated = t("数据版本 {version}", { version: p.version }) +
       (p.data_date ? " · " + t("数据更新至 {date}", { date: p.data_date }) : "") +
       " · " + t("导出于 {date}", { date: new Date().toISOString().slice(0, 10) });
     var attribution = (basemap && basemap.attribution
       ? t("底图: {attribution}", { attribution: basemap.attribution }) + " · " : "") +
       t("专题数据: 沪苏浙—皖北结对合作地图(来源见各要素)");
+    var review = p.review_no ? t("审图号:{number}", { number: p.review_no }) : "";
     ctx.save();
-    backdrop(ctx, "rgba(255,255,255,0.9)", 0, h - 34, w, 34);
+    ctx.font = "11px " + FONT;
+    var wide = Math.max(ctx.measureText(dated).width, ctx.measureText(attribution).width) +
+      (review ? ctx.measureText(review).width + 30 : 0) + 20 <= w;
+    var lines = wide ? null : [].concat(review ? [review] : [], wrap(ctx, dated, w - 20),
+                                        wrap(ctx, attribution, w - 20));
+    ctx.restore();
+    return { dated: dated, attribution: attribution, review: review, lines: lines,
+             h: wide ? 34 : 8 + 13 * lines.length };
+  }
+
+  function drawText(ctx, w, h, notes, band) {
+    var p = state.cfg.print;
+    // title, wrapped to the image's width
+    ctx.save();
+    ctx.font = "600 18px " + FONT;
+    var sub = subtitle(), titles = wrap(ctx, p.title, w - 44);
+    var tw = Math.max.apply(null, titles.map(function (l) { return ctx.measureText(l).width; })
+      .concat([sub ? ctx.measureText(sub).width * 0.8 : 0]));
+    var th = 22 * titles.length;
+    panel(ctx, 10, 10, Math.min(tw + 24, w - 20), th + (sub ? 30 : 12));
+    ctx.fillStyle = "#8b1a1a";
+    ctx.textBaseline = "middle";
+    if (state.caption) state.caption.push(p.title);
+    titles.forEach(function (line, n) { ctx.fillText(line, 22, 27 + 22 * n); });
+    if (sub) {
+      ctx.font = "13px " + FONT;
+      ctx.fillStyle = "#333";
+      write(ctx, sub, 22, 26 + th);
+    }
+    ctx.restore();
+    // bottom band
+    ctx.save();
+    backdrop(ctx, "rgba(255,255,255,0.9)", 0, h - band.h, w, band.h);
     ctx.font = "11px " + FONT;
     ctx.fillStyle = "#333";
     ctx.textBaseline = "middle";
     ctx.textAlign = "left";
-    if (p.review_no) write(ctx, t("审图号:{number}", { number: p.review_no }), 10, h - 17);
-    ctx.textAlign = "right";
-    write(ctx, dated, w - 10, h - 25);
-    write(ctx, attribution, w - 10, h - 10);
+    if (band.lines) {
+      [band.review, band.dated, band.attribution].forEach(function (text) {
+        if (text && state.caption) state.caption.push(text);
+      });
+      band.lines.forEach(function (line, n) { ctx.fillText(line, 10, h - band.h + 10 + 13 * n); });
+    } else {
+      if (band.review) write(ctx, band.review, 10, h - 17);
+      ctx.textAlign = "right";
+      write(ctx, band.dated, w - 10, h - 25);
+      write(ctx, band.attribution, w - 10, h - 10);
+    }
     ctx.restore();
+    h -= band.h - 34;  // the notes lie above the band
     if (notes.length) {
       ctx.save();
       ctx.font = "12px " + FONT;
@@ -356,8 +425,9 @@
     }
   }
 
-  // Draw the current view on a canvas; resolves to {canvas, notes, caption, boxes} (boxes: the
-  // furniture's boxes over the map, {x, y, w, h} in the map's CSS pixels).
+  // Draw the current view on a canvas; resolves to {canvas, notes, caption, boxes, legend}
+  // (boxes: the furniture's boxes over the map, {x, y, w, h} in the map's CSS pixels; legend: the
+  // legend's box among them).
   function render(options) {
     options = options || {};
     var map = state.map, container = map.getContainer();
@@ -370,7 +440,7 @@
     ctx.scale(scale, scale);
     ctx.fillStyle = getComputedStyle(container).backgroundColor || "#ffffff";
     ctx.fillRect(0, 0, size.x, size.y);
-    var notes = [], caption = [], boxes = [];
+    var notes = [], caption = [], boxes = [], legend = null;
     return drawTiles(ctx, origin, notes)
       .then(function () { return drawSvgPanes(ctx, origin, scale); })
       .then(function () {
@@ -379,14 +449,16 @@
         state.caption = caption;
         state.boxes = boxes;
         try {
-          drawScale(ctx, size.y);
-          drawLegend(ctx, size.x, size.y);
-          drawText(ctx, size.x, size.y, notes);
+          // the scale, legend and notes lie above the bottom band, however tall it is
+          var band = bandLayout(ctx, size.x), above = size.y - (band.h - 34);
+          drawScale(ctx, above);
+          legend = drawLegend(ctx, size.x, above);
+          drawText(ctx, size.x, size.y, notes, band);
         } finally {
           state.caption = null;
           state.boxes = null;
         }
-        return { canvas: canvas, notes: notes, caption: caption, boxes: boxes };
+        return { canvas: canvas, notes: notes, caption: caption, boxes: boxes, legend: legend };
       });
   }
 

@@ -481,6 +481,20 @@
     return box;
   }
 
+  // A legend row's words: its name, and the explanation after the name's colon (shown by the
+  // legend's "more" button, so that the legend stays short and the map keeps its room).
+  function legendText(title) {
+    var span = el("span", "wb-legend-text");
+    var m = /^([^:：]{1,40}?)([:：])(.+)$/.exec(title);
+    if (!m) {
+      span.textContent = title;
+      return span;
+    }
+    span.appendChild(el("span", "wb-legend-name", m[1]));
+    span.appendChild(el("span", "wb-legend-more", m[2] + m[3]));
+    return span;
+  }
+
   wanbei.addLegend = function (map, cfg) {
     wanbei.legend = cfg;
     var ctl = L.control({ position: "bottomright" });
@@ -489,20 +503,33 @@
       box.setAttribute("role", "region");
       box.setAttribute("aria-label", cfg.title);
       box.appendChild(el("div", "wb-legend-title", cfg.title));
+      var rows = el("div", "wb-legend-rows");
+      box.appendChild(rows);
       cfg.items.forEach(function (item) {
         var row = el("div", "wb-legend-row");
         row.setAttribute("data-layer", item.layer);
         row.appendChild(swatch(item));
-        row.appendChild(el("span", null, item.title));
-        box.appendChild(row);
+        row.appendChild(legendText(item.title));
+        rows.appendChild(row);
       });
       // the style a feature without a date takes while a year filter is on (officials.js)
       var undated = el("div", "wb-legend-row wb-legend-undated");
       undated.appendChild(swatch({ geometry: "point", style: { radius: 5, color: "#555", weight: 1.5,
                                                              fillColor: "#555", fillOpacity: 0.2,
                                                              dashArray: "2 3" } }));
-      undated.appendChild(el("span", null, wanbei.t("无日期(筛选年份时空心/虚线)")));
-      box.appendChild(undated);
+      undated.appendChild(el("span", "wb-legend-text", wanbei.t("无日期(筛选年份时空心/虚线)")));
+      rows.appendChild(undated);
+      if (box.querySelector(".wb-legend-more")) {
+        var more = el("button", "wb-legend-toggle", wanbei.t("更多说明"));
+        more.type = "button";
+        more.setAttribute("aria-expanded", "false");
+        more.addEventListener("click", function (e) {
+          L.DomEvent.stop(e);
+          var open = box.classList.toggle("wb-legend-explained");
+          more.setAttribute("aria-expanded", open ? "true" : "false");
+        });
+        rows.appendChild(more);  // in the rows' grid: no line of its own
+      }
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
