@@ -202,6 +202,12 @@ class Spec:
             found.sort(key=lambda s: s.search)
         return tuple(s.id for s in found)
 
+    def import_tables(self) -> tuple[str, ...]:
+        """The tables ``wanbei-map import --layer`` takes: the importable layers, then the other
+        tables given import headers (``plan``: plan.csv, whose statuses colour plan_progress)."""
+        layers = self.ids_with("importable")
+        return (*layers, *(t for t in self.import_headers if t not in layers))
+
     def as_json(self) -> dict[str, Any]:
         """The spec as the browser's scripts read it (``/spec.json``): the file's own structure."""
         return self.raw

@@ -16,9 +16,8 @@ from geo.importer.read import Sheet
 from geo.spec import SPEC
 
 ImportLayer = Literal["projects", "parks", "partnerships", "pairings", "places", "plan"]
-#: The spec's importable layers, and the plan's targets (plan.csv, which has no map layer: its
-#: statuses colour the layer plan_progress).
-IMPORT_LAYERS: tuple[str, ...] = (*SPEC.ids_with("importable"), "plan")
+#: The spec's importable layers, and the plan's targets (:meth:`geo.spec.Spec.import_tables`).
+IMPORT_LAYERS: tuple[str, ...] = SPEC.import_tables()
 PROGRAMME_PROVINCES = ("310000", "320000", "330000", "340000")
 
 # --- the header table ----------------------------------------------------------------------------
