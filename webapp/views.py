@@ -116,7 +116,15 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
         "search_api_url": url_for("map.api_search_query", lang=arg),
         "stats_page": url_for("map.stats_page", lang=arg),
         "charts": [
-            {"name": name, "url": url_for("map.chart", name=name, v=derived.version, lang=arg)}
+            {
+                "name": name,
+                "url": url_for("map.chart", name=name, v=derived.version, lang=arg),
+                # its layout for a narrow column (the side panel), named here so that the
+                # static export finds it
+                "narrow_url": url_for(
+                    "map.chart", name=f"{name}-narrow", v=derived.version, lang=arg
+                ),
+            }
             for name in CHARTS
         ],
         "years": list(YEARS),  # the range the server checks from= and to= against

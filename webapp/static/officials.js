@@ -457,7 +457,7 @@
       var img = el("img", "wb-chart");
       // the panel is a narrow column: each chart's narrow layout (drawn at the panel's width,
       // its 11–14 px text never shrunk), served beside the wide one as NAME-narrow.svg
-      img.src = wanbei.url(c.url.replace(/\.svg(\?|$)/, "-narrow.svg$1"));
+      img.src = wanbei.url(c.narrow_url);
       img.alt = wanbei.t("统计图: {name}", { name: c.name });
       img.loading = "lazy";
       img.setAttribute("data-chart", c.name);
