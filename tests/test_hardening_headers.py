@@ -47,7 +47,8 @@ def proxied_app():
 
 def _cache_sizes(app) -> tuple[int, ...]:
     served = app.extensions["wanbei"]
-    return len(served.rendered), len(served.prepared["ogc"].openapi)
+    openapi = [key for key in served.rendered if key[0] == "openapi"]
+    return len(served.rendered), len(openapi)
 
 
 def _no_foreign_origin(response) -> None:

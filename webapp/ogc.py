@@ -231,19 +231,18 @@ def api() -> Response:
     fmt = _format(OPENAPI_MEDIA_TYPE)
 
     def build() -> Response:
-        data = served().ogc
-        server = external_url("ogc.landing").rstrip("/")  # one document per version
-        with data.lock:
-            if server not in data.openapi:
-                doc = openapi_document(
-                    data.catalog,
-                    server,
-                    title=TITLE,
-                    limit_default=current_app.config["OGC_LIMIT_DEFAULT"],
-                    limit_max=current_app.config["OGC_LIMIT_MAX"],
-                )
-                data.openapi[server] = dumps(doc)
-            raw = data.openapi[server]
+        data = served()
+        server = external_url("ogc.landing").rstrip("/")  # the public URL, or relative: one
+        raw = data.rendered.get(("openapi", server))
+        if raw is None:
+            doc = openapi_document(
+                data.ogc.catalog,
+                server,
+                title=TITLE,
+                limit_default=current_app.config["OGC_LIMIT_DEFAULT"],
+                limit_max=current_app.config["OGC_LIMIT_MAX"],
+            )
+            raw = data.rendered[("openapi", server)] = dumps(doc)
         if fmt == "html":
             return _html("api.html", doc=json.loads(raw), json_url=_url("ogc.api", "json"))
         return Response(raw, mimetype=OPENAPI_MEDIA_TYPE)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -66,37 +65,6 @@ def code_stamp(root: Path = ROOT) -> tuple[str, dt.datetime]:
 CODE_HASH, CODE_MODIFIED = code_stamp()
 
 
-class Bounded(OrderedDict):
-    """A dict of at most ``maxsize`` entries, the least recently used dropped first.
-
-    For caches filled by requests: their keys come from a small set the app controls (endpoint,
-    language, path prefix), and the bound holds even if a request could add a new one."""
-
-    def __init__(self, maxsize: int) -> None:
-        super().__init__()
-        self.maxsize = maxsize
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key: object) -> object:
-        with self._lock:
-            value = super().__getitem__(key)
-            self.move_to_end(key)
-            return value
-
-    def get(self, key: object, default: object = None) -> object:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __setitem__(self, key: object, value: object) -> None:
-        with self._lock:
-            super().__setitem__(key, value)
-            self.move_to_end(key)
-            while len(self) > self.maxsize:
-                self.popitem(last=False)
-
-
 _last_stamp = [dt.datetime.min.replace(tzinfo=dt.UTC)]
 _stamp_lock = threading.Lock()
 
@@ -133,9 +101,6 @@ class OgcData:
     data_time: dt.datetime
     #: The unfiltered downloads but GeoJSON and the zip: on disk, built once (webapp.filecache)
     files: filecache.VersionFiles
-    #: server URL -> document: one (the public URL, or relative), bounded all the same
-    openapi: Bounded = field(default_factory=lambda: Bounded(2))
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def prepare_ogc(dataset: Dataset, cache_dir: Path) -> OgcData:

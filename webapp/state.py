@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,6 @@ from webapp.errors import ConfigError
 from webapp.params import ViewValues
 from webapp.prepared import (
     AboutData,
-    Bounded,
     Gzipped,
     OgcData,
     Preparer,
@@ -40,8 +40,40 @@ from webapp.prepared import (
     version_time,
 )
 
+
+class Bounded(OrderedDict):
+    """A dict of at most ``maxsize`` entries, the least recently used dropped first.
+
+    For caches filled by requests: their keys come from a small set the app controls (endpoint,
+    language, path prefix), and the bound holds even if a request could add a new one."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: object) -> object:
+        with self._lock:
+            value = super().__getitem__(key)
+            self.move_to_end(key)
+            return value
+
+    def get(self, key: object, default: object = None) -> object:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key: object, value: object) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > self.maxsize:
+                self.popitem(last=False)
+
+
 #: Request-filled renderings kept per data version (the map of each language and path prefix,
-#: and each page: endpoints × languages × path prefixes, a handful in use).
+#: each page: endpoints × languages × path prefixes, and the OpenAPI document: a handful in use).
 RENDERED_KEPT = 30
 
 
@@ -58,8 +90,8 @@ class Served:
     last_modified: dt.datetime = field(default_factory=version_time)
     #: The parts of :func:`webapp.prepared.parts`, by name (built by :func:`build`).
     prepared: dict[str, object] = field(default_factory=dict)
-    #: Renderings that need a request for their URLs (the map, the pages), filled on first
-    #: use and bounded (:data:`RENDERED_KEPT`).
+    #: Renderings that need a request for their URLs (the map, the pages, the OpenAPI
+    #: document), filled on first use and bounded (:data:`RENDERED_KEPT`).
     rendered: Bounded = field(default_factory=lambda: Bounded(RENDERED_KEPT))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -241,8 +241,11 @@ def api_layer_item(layer_id: str, feature_id: str) -> Response:
     """One feature for a map popup in ``lang`` (the OGC API's item is canonical, zh-Hans)."""
     _check_layer(layer_id)
     lang = lang_param()
-    body = _localized_item(layer_id, feature_id, lang)
-    return conditional(lambda: Response(body, mimetype="application/geo+json"))
+    return conditional(
+        lambda: Response(
+            _localized_item(layer_id, feature_id, lang), mimetype="application/geo+json"
+        )
+    )
 
 
 def _localized_item(layer_id: str, feature_id: str, lang: Lang) -> bytes:
