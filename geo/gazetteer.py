@@ -400,9 +400,9 @@ def _rank(wanted: str, names: list[str]) -> list[str]:
 
 
 def _pinyin(text: str) -> tuple[str, ...]:
-    from pypinyin import lazy_pinyin  # noqa: PLC0415 - loads its dictionaries only when needed
+    from geo.pinyin import syllables  # noqa: PLC0415 - loads pypinyin only when needed
 
-    return tuple(lazy_pinyin(text))
+    return tuple(syllables(text))
 
 
 @lru_cache(maxsize=8)

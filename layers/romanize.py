@@ -17,14 +17,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-#: Readings pypinyin gets wrong in the programme's place and project names (loaded as phrases).
-PINYIN_FIXES: dict[str, list[list[str]]] = {
-    "闵行": [["mǐn"], ["háng"]],
-    "蚌埠": [["bèng"], ["bù"]],
-    "甬蚌": [["yǒng"], ["bèng"]],
-    "煜晟": [["yù"], ["shèng"]],
-    "六安": [["lù"], ["ān"]],
-}
+from geo.pinyin import initials, syllables
 
 #: Batches of at most this many texts are cached (the shipped data's names); bigger ones are
 #: not, so that 100,000 names are not kept twice.
@@ -96,16 +89,7 @@ def _in_child(texts: list[str]) -> list[tuple[str, str]]:
 
 
 def _compute(texts: Sequence[str]) -> list[tuple[str, str]]:
-    from pypinyin import Style, lazy_pinyin, load_phrases_dict  # noqa: PLC0415
-
-    load_phrases_dict(PINYIN_FIXES)
-    return [
-        (
-            "".join(lazy_pinyin(t, style=Style.NORMAL, errors="default")),
-            "".join(lazy_pinyin(t, style=Style.FIRST_LETTER, errors="ignore")),
-        )
-        for t in texts
-    ]
+    return [("".join(syllables(t)), initials(t)) for t in texts]
 
 
 def _main() -> int:

@@ -47,7 +47,7 @@ Decisions
   and their parts under ``NEIGHBOUR_MIN_AREA`` (small islands) are left out.
 * **English names.** Every boundary carries ``name_en``: the ``name_en`` of ``data/places.csv``
   where it has the adcode (it tells the two Suzhous apart), else the pinyin of the name
-  (``pypinyin``, with the readings of ``layers.romanize.PINYIN_FIXES``) without its
+  (``pypinyin``, with the readings of ``geo.pinyin.READINGS``) without its
   省/市/自治区 suffix, e.g. 六安市 → Lu'an (an apostrophe before a syllable that starts with
   a vowel); a county-level unit keeps its kind as a word: 萧县 → Xiao County, 闵行区 →
   Minhang District. 陕西 is spelled Shaanxi, as usual.
@@ -458,9 +458,9 @@ def pinyin_name(name: str) -> str:
     """
     from pypinyin import Style, lazy_pinyin, load_phrases_dict  # noqa: PLC0415
 
-    from layers.romanize import PINYIN_FIXES  # noqa: PLC0415
+    from geo.pinyin import READINGS  # noqa: PLC0415
 
-    load_phrases_dict(PINYIN_FIXES)
+    load_phrases_dict(READINGS)
     base, tail = name, ""
     for suffix, english in _SUFFIX_EN:
         if name.endswith(suffix) and len(name) - len(suffix) >= 1:

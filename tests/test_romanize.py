@@ -100,3 +100,18 @@ def test_the_server_never_loads_pypinyin():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_the_search_and_the_importer_read_a_name_alike():
+    """One table of fixed readings (geo/pinyin.py) for both, whichever is asked first in a
+    process (pypinyin's phrases are global: the importer read 煜晟 "Yu Cheng" in a fresh process,
+    and the search read 蚌山区 "bangshanqu")."""
+    code = (
+        "from geo.importer import pinyin_name, place_english; from layers.romanize import _compute;"
+        "print(pinyin_name('煜晟'), place_english('蚌山区', 'county'),"
+        " *(full for full, _ in _compute(['蚌山区', '长丰县', '长宁区'])), sep='|')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "Yu Sheng|Bengshan District|bengshanqu|changfengxian|changningqu"

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from geo.dataset import CsvStore
+from geo.pinyin import READINGS as PINYIN_FIXES
 from geo.spec import SPEC
 from layers.i18n import LANGS
-from layers.romanize import PINYIN_FIXES
 from layers.search import LayerSearch, prepare_search
 from layers.search_terms import where_texts
 from layers.stats import SEARCH_LAYERS, localize, normalize, search_entries

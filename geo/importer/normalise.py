@@ -8,6 +8,7 @@ import unicodedata
 from datetime import date, datetime
 
 from geo.gazetteer import Gazetteer, normalise_text, short_name
+from geo.pinyin import place_syllables, syllables
 
 AMOUNT_UNITS: dict[str, float] = {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8}
 AREA_UNITS = {"平方公里": "km2", "平方千米": "km2", "km2": "km2", "km²": "km2", "亩": "mu"}
@@ -148,8 +149,6 @@ def format_number(value: float) -> str:
 
 # --- English names -------------------------------------------------------------------------------
 
-# Readings pypinyin gets wrong in place names of the programme's provinces.
-_PLACE_READINGS = {"闵行": ["min", "hang"], "蚌山": ["beng", "shan"], "长丰": ["chang", "feng"]}
 _PLACE_SUFFIX_EN = {
     "自治县": " Autonomous County",
     "县": " County",
@@ -157,20 +156,6 @@ _PLACE_SUFFIX_EN = {
     "新区": " New Area",
     "旗": " Banner",
 }
-
-
-def _syllables(text: str) -> list[str]:
-    from pypinyin import lazy_pinyin  # noqa: PLC0415 - loads its dictionaries when needed
-
-    for phrase, reading in _PLACE_READINGS.items():
-        if text == phrase:
-            return list(reading)
-    out = lazy_pinyin(text)
-    if text.startswith("长") and out and out[0] == "zhang":
-        out[0] = "chang"
-    if text.startswith("蚌") and out and out[0] == "bang":
-        out[0] = "beng"
-    return out
 
 
 def place_english(name_zh: str, level: str | None = None) -> str:
@@ -181,7 +166,7 @@ def place_english(name_zh: str, level: str | None = None) -> str:
         if name_zh.endswith(zh) and name_zh != stem:
             suffix = en
             break
-    syl = _syllables(stem)
+    syl = place_syllables(stem)
     word = ""
     for i, s in enumerate(syl):
         if i and s[:1] in "aoe":
@@ -192,9 +177,7 @@ def place_english(name_zh: str, level: str | None = None) -> str:
 
 def pinyin_name(name_zh: str) -> str:
     """A pinyin transliteration, one capitalised syllable per character: 煜晟 → Yu Sheng."""
-    from pypinyin import lazy_pinyin  # noqa: PLC0415
-
-    parts = [p.strip() for p in lazy_pinyin(name_zh) if p.strip()]
+    parts = [p.strip() for p in syllables(name_zh) if p.strip()]
     return " ".join(p[:1].upper() + p[1:] for p in parts)
 
 
