@@ -3,10 +3,12 @@ a reload prepares every derived cache before the new data is served."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from geo.dataset import CsvStore
-from webapp import create_app, state, views
+from webapp import create_app, prepared, state, views
 from webapp.state import Reloader
 
 
@@ -135,6 +137,36 @@ def test_data_built_without_preparers_is_prepared_on_first_use(fresh):
     assert "新名字" in client.get("/ogc/collections/parks/items").get_data(as_text=True)
     assert client.get("/api/pairs.json").status_code == 200
     assert {"ogc", "derived"} <= set(app.extensions["wanbei"].prepared)
+
+
+def test_the_first_page_is_served_before_what_it_does_not_need_is_built(monkeypatch):
+    # `wanbei-map serve` builds the officials' summaries, the server's search, the other
+    # languages' layers and /about's figures in a thread after start-up (bench/coldstart.py):
+    # the map page does not wait for them, a request that needs one does.
+    release = threading.Event()
+    real_derive = prepared.derive
+
+    def held_derive(dataset):
+        assert release.wait(120), "never released"
+        return real_derive(dataset)
+
+    monkeypatch.setattr(prepared, "derive", held_derive)
+    app = create_app({"TESTING": True, "PREPARE_IN_BACKGROUND": True})
+    client = app.test_client()
+    try:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert app.extensions["wanbei"].dataset.version in page.get_data(as_text=True)
+        assert "derived" not in app.extensions["wanbei"].prepared
+    finally:
+        release.set()
+    pairs = client.get("/api/pairs.json")
+    assert pairs.status_code == 200 and pairs.get_json()["pairs"]
+    state.wait_prepared(app, timeout=120)
+    assert not app.extensions["wanbei.preparing"].is_alive()
+    assert set(app.extensions["wanbei"].prepared) == set(state.preparers_of(app))
+    derived = app.extensions["wanbei"].prepared["derived"]
+    assert client.get("/api/pairs.json").data == derived.pairs, "built once, not per request"
 
 
 def test_the_officials_json_is_gzipped_and_validated(client):

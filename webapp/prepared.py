@@ -163,6 +163,11 @@ def about_data(dataset: Dataset) -> AboutData:
     )
 
 
+#: Parts the map page does not need: `wanbei-map serve` builds them just after start-up, in a
+#: thread, and answers its first page meanwhile (:func:`webapp.state.prepare_in_background`).
+AFTER_FIRST_PAGE = frozenset({"derived", "search", "localized", "about"})
+
+
 def parts(cache_dir: Path) -> Mapping[str, Preparer]:
     """Every part of a data version, by name, and the function that builds it: the one list
     of what a data version serves besides its dataset and its layers' GeoJSON."""

@@ -72,6 +72,7 @@ def serve(
         # No admin socket in the home directory: nothing here uses it, and instances would share it.
         "control_socket_disable": True,
     }
+    state.wait_prepared(app)  # the workers share the parts instead of each building them
     _Gunicorn(application, options).run()
     return 0
 

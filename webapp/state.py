@@ -32,6 +32,7 @@ from webapp import filecache
 from webapp.errors import ConfigError
 from webapp.params import ViewValues
 from webapp.prepared import (
+    AFTER_FIRST_PAGE,
     AboutData,
     Gzipped,
     OgcData,
@@ -94,6 +95,8 @@ class Served:
     #: document), filled on first use and bounded (:data:`RENDERED_KEPT`).
     rendered: Bounded = field(default_factory=lambda: Bounded(RENDERED_KEPT))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: One lock per part: a request for a cheap part does not wait for another one's build.
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     @property
     def version(self) -> str:
@@ -101,10 +104,14 @@ class Served:
         return self.dataset.version
 
     def part(self, name: str) -> object:
-        """The part ``name``; built here only for data built without its preparers."""
+        """The part ``name``; built here for data built without its preparers, or when it is
+        asked for before :func:`prepare_in_background` came to it (then one waits for the
+        other)."""
         found = self.prepared.get(name)
         if found is None:
             with self._lock:
+                lock = self._locks.setdefault(name, threading.Lock())
+            with lock:
                 found = self.prepared.get(name)
                 if found is None:
                     prepare = preparers_of(current_app)[name]
@@ -243,8 +250,50 @@ def init_app(app: Flask) -> None:
     store = store_for(app.config)
     app.extensions["wanbei.store"] = store
     app.extensions["wanbei.preparers"] = parts(filecache.init_app(app))
-    app.extensions["wanbei"] = build(store.load(), preparers_of(app))
+    later = [name for name in preparers_of(app) if name in AFTER_FIRST_PAGE]
+    later = later if _in_background(app) else []
+    now = {name: p for name, p in preparers_of(app).items() if name not in later}
+    app.extensions["wanbei"] = build(store.load(), now)
+    prepare_in_background(app, later)
     start_reloader(app, store)
+
+
+def _in_background(app: Flask) -> bool:
+    """``PREPARE_IN_BACKGROUND`` (default: on, but off under ``TESTING``, where
+    :func:`create_app` builds every part before it returns)."""
+    value = app.config.get("PREPARE_IN_BACKGROUND")
+    return not app.testing if value is None else bool(value)
+
+
+def prepare_in_background(app: Flask, names: list[str]) -> threading.Thread | None:
+    """Build the parts ``names`` of the served version in a thread, so that the server answers
+    its first page sooner (``bench/coldstart.py``); a request that needs one before builds it
+    or waits for it (:meth:`Served.part`). Returns the thread (None when there is nothing)."""
+    current = app.extensions["wanbei"]
+    if not names:
+        return None
+
+    def run() -> None:
+        with app.app_context():
+            for name in names:
+                try:
+                    current.part(name)
+                except Exception:  # noqa: BLE001 - a request that needs it builds it again
+                    log.exception("preparing %s in the background failed", name)
+                _release_after(current.dataset)
+
+    thread = threading.Thread(target=run, name="wanbei-prepare", daemon=True)
+    app.extensions["wanbei.preparing"] = thread
+    thread.start()
+    return thread
+
+
+def wait_prepared(app: Flask, timeout: float | None = None) -> None:
+    """Wait until :func:`prepare_in_background` is done (before forking workers, which must
+    share the parts rather than each build them)."""
+    thread = app.extensions.get("wanbei.preparing")
+    if thread is not None:
+        thread.join(timeout)
 
 
 def served() -> Served:

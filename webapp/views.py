@@ -24,6 +24,7 @@ from layers.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, Lang, text
 from layers.localize import localize_frame
 from layers.map import Assets, basemap_config, build_map, render_map
 from layers.registry import LAYERS, REGISTRY, SPEC
+from layers.stats import data_date
 from webapp import downloads, transfer
 from webapp.caching import conditional, page
 from webapp.errors import ApiError
@@ -104,7 +105,7 @@ def _lang_arg(lang: Lang) -> Lang | None:
 def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
     """The config of the page's officials' tools (``wanbei.initOfficials``) in ``lang``: the
     URLs of the summaries, search index and charts in that language."""
-    derived = served().derived
+    dataset = served().dataset  # not served().derived: the map page is served before it is built
     values = served().view_values
     arg = _lang_arg(lang)
     with force_locale(LOCALES[lang]):
@@ -118,11 +119,11 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
         "charts": [
             {
                 "name": name,
-                "url": url_for("map.chart", name=name, v=derived.version, lang=arg),
+                "url": url_for("map.chart", name=name, v=dataset.version, lang=arg),
                 # its layout for a narrow column (the side panel), named here so that the
                 # static export finds it
                 "narrow_url": url_for(
-                    "map.chart", name=f"{name}-narrow", v=derived.version, lang=arg
+                    "map.chart", name=f"{name}-narrow", v=dataset.version, lang=arg
                 ),
             }
             for name in CHARTS
@@ -135,8 +136,8 @@ def officials_config(lang: Lang = DEFAULT_LANG) -> dict:
         "print": {
             "title": title,
             "review_no": setting("MAP_REVIEW_NO"),
-            "version": derived.version,
-            "data_date": derived.data_date,
+            "version": dataset.version,
+            "data_date": data_date(dataset),
         },
     }
 
