@@ -145,26 +145,11 @@ def _file_response(
     data: OgcData, name: str, write: Callable[[Path], None], media_type: str
 ) -> Response:
     """The cached file ``name`` of ``data``'s version, built if need be (again if another
-    process removed it before it was opened), as a response."""
+    process removed it before it was opened), as a response; a
+    :class:`webapp.errors.BuildError` when it cannot be made (a 500 or 503, see
+    :mod:`webapp.errors`)."""
     return filecache.file_response(
-        _stored(data, name, write, media_type),
+        data.files.path(name, write, media_type),
         media_type,
-        rebuild=lambda: _stored(data, name, write, media_type),
+        rebuild=lambda: data.files.path(name, write, media_type),
     )
-
-
-def _stored(data: OgcData, name: str, write: Callable[[Path], None], media_type: str) -> Path:
-    """The cached file ``name`` of ``data``'s version; a JSON 500 (the writer failed) or 503
-    (the cache directory could not be written) without a traceback if it cannot be made."""
-    try:
-        return data.files.path(name, write, media_type)
-    except filecache.BuildError as exc:
-        if exc.stage == "store":
-            raise ApiError(
-                503,
-                "ServiceUnavailable",
-                f"{name} could not be stored on the server; try again later (the error is logged).",
-            ) from None
-        raise ApiError(
-            500, "InternalServerError", f"Building {name} failed; the error is logged."
-        ) from None

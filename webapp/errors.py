@@ -27,6 +27,16 @@ class ClientGone(Exception):
     """The client of a response being built hung up: the work stops (answered 499, unread)."""
 
 
+class BuildError(Exception):
+    """A file of the download cache (:mod:`webapp.filecache`) could not be made: ``stage`` is
+    ``"build"`` (its writer raised: a 500) or ``"store"`` (writing it to the cache directory
+    failed: a 503, try again later)."""
+
+    def __init__(self, name: str, stage: str) -> None:
+        super().__init__(f"{stage} of {name} failed")
+        self.name, self.stage = name, stage
+
+
 class ApiError(Exception):
     """A client error with a machine-readable code and the parameter at fault."""
 
@@ -83,6 +93,21 @@ def register(app: Flask) -> None:
         return api_error(
             ApiError(400, "InvalidParameterValue", exc.description, parameter=exc.parameter)
         )
+
+    @app.errorhandler(BuildError)
+    def build_error(exc: BuildError) -> Response:
+        # logged where it happened (webapp.filecache): the answer names no path
+        if exc.stage == "store":
+            return api_error(
+                ApiError(
+                    503,
+                    "ServiceUnavailable",
+                    f"{exc.name} could not be stored on the server; try again later "
+                    "(the error is logged).",
+                )
+            )
+        message = f"Building {exc.name} failed; the error is logged."
+        return api_error(ApiError(500, "InternalServerError", message))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -46,7 +46,7 @@ from typing import IO
 
 from flask import Flask, Response, request, send_file
 
-from webapp.errors import ConfigError
+from webapp.errors import BuildError, ConfigError
 from webapp.transfer import COMPRESSIBLE, GZIP_LEVEL, GZIP_MIN_BYTES
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,6 @@ _MARKER_TEXT = "This directory is wanbei-map's download cache: it removes what i
 _VERSION_KEY = re.compile(r"[0-9A-Za-z_.-]+-[0-9a-f]{16}-[0-9]+")
 #: A private default directory: ``wanbei-map-<pid>-`` and tempfile.mkdtemp's random letters.
 _PRIVATE = re.compile(r"wanbei-map-([0-9]+)-[0-9A-Za-z_]+")
-
-
-class BuildError(Exception):
-    """A cached file could not be made: ``stage`` is ``"build"`` (its writer raised) or
-    ``"store"`` (writing it to the cache directory failed)."""
-
-    def __init__(self, name: str, stage: str) -> None:
-        super().__init__(f"{stage} of {name} failed")
-        self.name, self.stage = name, stage
 
 
 def init_app(app: Flask) -> Path:
