@@ -6,7 +6,9 @@
  * ends of city pairs first, then county pairs; each takes the first free spot of CANDIDATES
  * around its place (nearest first; past NEAR a thin leader line joins it to its place), free
  * meaning inside the map, clear of the labels already placed, of every drawn dot and of the
- * map's controls. A label with no free spot takes the least covered one and is marked
+ * map's controls. A label with no spot clear of the labels placed before it and of the
+ * controls is left out (`wb-label-dropped`: the more important names keep their room, as on a
+ * 360×400 column); one that can only touch a dot takes the least covered spot and is marked
  * `wb-label-crowded`.
  * The G60 band is named on itself, where there is room. The basemap's names (Leaflet tooltips of the boundaries, wanbei.js) then give way: one that
  * would touch a pair label, a dot or an earlier name is moved a little (Leaflet's tooltip
@@ -66,7 +68,10 @@
       });
     });
     map.getContainer().querySelectorAll(".leaflet-control").forEach(function (node) {
-      if (node.offsetParent !== null) out.push(rectOf(node, origin));
+      if (node.offsetParent === null) return;
+      var r = rectOf(node, origin);
+      r.control = true;  // a label never lies under a control (a dot it may touch)
+      out.push(r);
     });
     return out;
   }
@@ -144,24 +149,41 @@
       node.style.display = "block";
       var w = node.offsetWidth, h = node.offsetHeight;
       var anchor = map.latLngToContainerPoint(label.latlng);
-      var best = null, bestCost = Infinity;
+      // hard: outside the map, over a label placed before or under a control; soft: over a dot
+      var best = null, bestHard = Infinity, bestSoft = Infinity;
       var options = candidates(anchor, w, h);
       for (var i = 0; i < options.length; i++) {
         var box = options[i], padded = grow(box, PAD);
         var out = !(box.x >= inside.x && box.y >= inside.y && box.x + w <= inside.x + inside.w &&
                     box.y + h <= inside.y + inside.h);
-        var cost = out ? 1e6 : 0;
-        placed.forEach(function (other) { cost += overlapArea(padded, other.box) * 10; });
-        blocked.forEach(function (other) { cost += overlapArea(padded, other); });
-        if (cost === 0) { best = box; bestCost = 0; break; }
-        if (cost < bestCost) { best = box; bestCost = cost; }
+        var hard = out ? 1e6 : 0, soft = 0;
+        placed.forEach(function (other) {
+          hard += overlapArea(box, other.box);
+          soft += overlapArea(padded, other.box) * 10;  // its margin, kept where there is room
+        });
+        blocked.forEach(function (other) {
+          if (other.control) hard += overlapArea(box, other);
+          else soft += overlapArea(padded, other);
+        });
+        if (hard < bestHard || (hard === bestHard && soft < bestSoft)) {
+          best = box; bestHard = hard; bestSoft = soft;
+        }
+        if (!hard && !soft) break;
+      }
+      node.classList.toggle("wb-label-dropped", bestHard > 0);
+      if (bestHard > 0) {
+        // no room clear of the names placed before (the more important ones) and the controls:
+        // this name is left out rather than drawn over them
+        node.style.display = "none";
+        node.style.visibility = "";
+        return;
       }
       var lp = map.containerPointToLayerPoint(L.point(best.x, best.y));
       L.DomUtil.setPosition(node, lp);
       node.style.visibility = "";
-      node.classList.toggle("wb-label-crowded", bestCost > 0);
+      node.classList.toggle("wb-label-crowded", bestSoft > 0);
       placed.push({ key: label.key, adcode: label.adcode, text: label.text, role: label.role,
-                    anchor: { x: anchor.x, y: anchor.y }, box: best, crowded: bestCost > 0 });
+                    anchor: { x: anchor.x, y: anchor.y }, box: best, crowded: bestSoft > 0 });
     });
     Object.keys(state.nodes).forEach(function (key) {
       if (!keep[key]) { state.nodes[key].remove(); delete state.nodes[key]; }
