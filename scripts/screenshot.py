@@ -43,6 +43,15 @@ MATRIX = (
     ("stats-360", "/stats", (360, 800)),
 )
 LANGS = ("zh-Hans", "en", "zh-Hant")
+#: The map drawn, its tools filled (the panel's filters, statistics: officials.js) and every
+#: shown image of the page loaded (a lazy one in a closed panel never is).
+READY = "html[data-wanbei-ready='1'][data-wanbei-tools='1']"
+IMAGES = "() => Array.from(document.images).every(i => i.complete || !i.offsetParent)"
+
+
+def wait_ready(page) -> None:
+    page.wait_for_selector(READY, timeout=30_000)
+    page.wait_for_function(IMAGES, timeout=30_000)
 
 
 def everything(outdir: str) -> int:
@@ -58,7 +67,7 @@ def everything(outdir: str) -> int:
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(f"http://127.0.0.1:{server.server_port}{path}?lang={lang}")
                     if path != "/stats":
-                        page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+                        wait_ready(page)
                     page.wait_for_timeout(800)
                     out = Path(outdir) / f"{name}-{lang}.png"
                     page.screenshot(path=str(out), full_page=path == "/stats")
@@ -80,7 +89,7 @@ def main(out: str = "docs/screenshot.png", phone: str = "docs/screenshot-phone.p
             for (width, height), path in zip(SIZES, (out, phone), strict=True):
                 page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
                 page.goto(f"http://127.0.0.1:{server.server_port}/")
-                page.wait_for_selector("html[data-wanbei-ready='1']", timeout=30_000)
+                wait_ready(page)
                 page.wait_for_timeout(500)
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=path)
