@@ -311,9 +311,9 @@ def test_a_reload_keeps_the_new_and_the_previous_version_only(own_app):
     swaps = []
     reloader.after_swap.append(lambda version: swaps.append(sorted(os.listdir(owned))))
     # the hook is registered by ogc.init_app on the app's own reloader: do it for this one
-    from webapp import ogc  # noqa: PLC0415
+    from webapp import downloads  # noqa: PLC0415
 
-    ogc.watch_reloads(app, reloader)
+    downloads.watch_reloads(app, reloader)
     assert reloader.check() is False  # its first look: the same data
     _edit(data_dir, "Yusheng Auto Parts", "Yusheng Auto Partz")
     assert reloader.check() is False  # changed since the last look: taken once it stood still

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from flask import Flask, Response, current_app, request
 
 from layers import features as feat
 from layers.formats import FORMATS, ZIP_NAME, write_zip
-from webapp import filecache, transfer
+from webapp import filecache, state, transfer
 from webapp.caching import conditional
 from webapp.errors import ApiError, ClientGone
 from webapp.prepared import OgcData
@@ -29,9 +30,40 @@ SLOTS = "wanbei.download_builds"
 
 
 def init_app(app: Flask) -> None:
-    """The slots of filtered downloads being built (config ``DOWNLOAD_BUILDS``)."""
+    """The slots of filtered downloads being built (config ``DOWNLOAD_BUILDS``); the cached
+    files of the served version only are kept (and of the previous one, after a reload)."""
     builds = int(app.config.get("DOWNLOAD_BUILDS", DOWNLOAD_BUILDS))
     app.extensions[SLOTS] = threading.BoundedSemaphore(max(builds, 1))
+    # the files of other versions go now, and after each reload (not before the swap: the old
+    # version is served until then)
+    filecache.forget_other_versions(app.extensions[filecache.EXTENSION], {_cache_key(app)})
+    reloader = app.extensions.get("wanbei.reloader")
+    if reloader is not None:
+        watch_reloads(app, reloader)
+
+
+def _cache_key(app: Flask) -> str:
+    """The name of the cache directory of the version ``app`` serves."""
+    with app.app_context():
+        return app.extensions["wanbei"].ogc.files.version
+
+
+def watch_reloads(app: Flask, reloader: state.Reloader) -> None:
+    """After each swap of ``reloader``, remove the cached files of every version but the new
+    and the previous one (whose last requests may still be under way)."""
+    app_ref = weakref.ref(app)  # the reloader's thread must not keep the app alive
+    previous = [_cache_key(app)]
+
+    def forget(_version: str) -> None:
+        found = app_ref()
+        if found is None:
+            return
+        new = _cache_key(found)
+        keep = {new, *previous}
+        filecache.forget_other_versions(found.extensions[filecache.EXTENSION], keep)
+        previous[:] = [new]
+
+    reloader.after_swap.append(forget)
 
 
 def download_response(layer_id: str, ext: str) -> Response:

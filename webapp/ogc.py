@@ -9,7 +9,6 @@ negotiation (``f`` and ``Accept``) and links. Validators are :mod:`webapp.cachin
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Any, Literal
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
@@ -19,7 +18,7 @@ from layers.featureschema import feature_schema
 from layers.formats import FORMATS
 from layers.geojson import dumps
 from layers.openapi import OPENAPI_MEDIA_TYPE, openapi_document
-from webapp import filecache, state, transfer
+from webapp import transfer
 from webapp.caching import conditional
 from webapp.proxy import external_url
 from webapp.state import served
@@ -44,44 +43,12 @@ Fmt = Literal["json", "html"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the API and the data-path HTTP handling; keep the cached files of the served
-    version only (and of the previous one, after a reload)."""
+    """Register the API and the data-path HTTP handling."""
     app.config.setdefault("OGC_LIMIT_DEFAULT", feat.LIMIT_DEFAULT)
     app.config.setdefault("OGC_LIMIT_MAX", feat.LIMIT_MAX)
     app.register_blueprint(bp)
     app.jinja_env.globals["download_formats"] = FORMATS  # the map's download menu lists them
     transfer.init_app(app)
-    # the files of other versions go now, and after each reload (not before the swap: the old
-    # version is served until then)
-    current = _cache_key(app)
-    filecache.forget_other_versions(app.extensions[filecache.EXTENSION], {current})
-    reloader = app.extensions.get("wanbei.reloader")
-    if reloader is not None:
-        watch_reloads(app, reloader)
-
-
-def _cache_key(app: Flask) -> str:
-    """The name of the cache directory of the version ``app`` serves."""
-    with app.app_context():
-        return app.extensions["wanbei"].ogc.files.version
-
-
-def watch_reloads(app: Flask, reloader: state.Reloader) -> None:
-    """After each swap of ``reloader``, remove the cached files of every version but the new
-    and the previous one (whose last requests may still be under way)."""
-    app_ref = weakref.ref(app)  # the reloader's thread must not keep the app alive
-    previous = [_cache_key(app)]
-
-    def forget(_version: str) -> None:
-        found = app_ref()
-        if found is None:
-            return
-        new = _cache_key(found)
-        keep = {new, *previous}
-        filecache.forget_other_versions(found.extensions[filecache.EXTENSION], keep)
-        previous[:] = [new]
-
-    reloader.after_swap.append(forget)
 
 
 # --- request helpers -----------------------------------------------------------------------------

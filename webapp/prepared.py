@@ -106,7 +106,7 @@ class OgcData:
 def prepare_ogc(dataset: Dataset, cache_dir: Path) -> OgcData:
     """What the API and the downloads serve for ``dataset``; its files go in ``cache_dir``
     (nothing is removed here, while the old version is still served: see
-    :func:`webapp.ogc.watch_reloads`)."""
+    :func:`webapp.downloads.watch_reloads`)."""
     data_time = max(data_last_modified(dataset.source), CODE_MODIFIED)
     # the files depend on the data, the code and the time stamped in the zip: all in the name
     key = filecache.version_key(dataset.version, CODE_HASH, int(data_time.timestamp()))
