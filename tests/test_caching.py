@@ -197,3 +197,14 @@ def test_the_gzip_cache_is_bounded_in_bytes_and_count():
         cache.put(f"n{i}", b"z")
     assert len(cache._items) == transfer._CACHE_ENTRIES
     assert transfer._CACHE_BYTES <= 16 * 1024 * 1024
+
+
+def test_a_setting_that_changes_the_page_changes_its_etag(client):
+    before = client.get("/")
+    other = create_app({"TESTING": True, "MAP_REVIEW_NO": "审图号:GS(2026)0000号"}).test_client()
+    after = other.get("/", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200, "a page shaped by other settings is not the one cached"
+    assert after.headers["ETag"] != before.headers["ETag"]
+    script = script_url(after.get_data(as_text=True))
+    assert script != script_url(before.get_data(as_text=True)), "map.js?v= is kept a year"
+    assert "GS(2026)0000" in other.get(script).get_data(as_text=True)

@@ -2,9 +2,10 @@
 ``Cache-Control``.
 
 * ETag: a weak tag made from the data version, the code version
-  (:data:`webapp.prepared.CODE_HASH`) and what the answer varies with in the request: the path
-  prefix, path, query string and ``Accept`` (:func:`request_key`), and whatever else the view
-  names (the language a page negotiated). No body is hashed.
+  (:data:`webapp.prepared.CODE_HASH`), the settings that shape answers (:data:`SHAPING`) and
+  what the answer varies with in the request: the path prefix, path, query string and
+  ``Accept`` (:func:`request_key`), and whatever else the view names (the language a page
+  negotiated). No body is hashed.
 * Last-Modified: when this process took the data version
   (:attr:`webapp.state.Served.last_modified`).
 * A request whose ``If-None-Match`` (or ``If-Modified-Since``) matches is answered 304 before the
@@ -23,6 +24,7 @@ from flask import Response, request
 from werkzeug.http import is_resource_modified
 
 from layers.i18n import Lang
+from webapp.headers import setting
 from webapp.prepared import CODE_HASH
 from webapp.state import served
 
@@ -41,6 +43,23 @@ POLICIES: dict[Policy, str] = {
     "layer": "public, max-age=3600",
     "versioned": "public, max-age=31536000, immutable",
 }
+
+
+#: The settings that change what an answer holds (a basemap offered, the map's review number,
+#: the links' public URL, the API's limits): a restart with another value is a new ETag.
+SHAPING = ("TIANDITU_TOKEN", "MAP_REVIEW_NO", "PUBLIC_URL", "OGC_LIMIT_DEFAULT", "OGC_LIMIT_MAX")
+
+
+def settings_key() -> str:
+    """The values of the :data:`SHAPING` settings (config, else ``WANBEI_<name>``)."""
+    return "\0".join(str(setting(name) or "") for name in SHAPING)
+
+
+def script_version(version: str) -> str:
+    """A short name of the data ``version``, the code and the :data:`SHAPING` settings: the
+    ``?v=`` of a URL that is cached as immutable (``map.js``)."""
+    digest = hashlib.blake2b(f"{CODE_HASH}\0{settings_key()}".encode(), digest_size=4)
+    return f"{version}{digest.hexdigest()}"
 
 
 def etag(version: str, *parts: str) -> str:
@@ -72,7 +91,7 @@ def conditional(build: Callable[[], Response], policy: Policy = "data", *also: s
     ``also`` names what the answer varies with besides :func:`request_key` (the language a
     page chose from ``Accept-Language``)."""
     data = served()
-    tag = etag(data.version, *request_key(), *also)
+    tag = etag(data.version, settings_key(), *request_key(), *also)
     if is_resource_modified(request.environ, etag=tag, last_modified=data.last_modified):
         response = build()
     else:

@@ -25,13 +25,12 @@ from layers.localize import localize_frame
 from layers.map import Assets, basemap_config, build_map, render_map
 from layers.registry import LAYERS, REGISTRY, SPEC
 from layers.stats import data_date
-from webapp import downloads, transfer
+from webapp import caching, downloads, transfer
 from webapp.caching import conditional, page
 from webapp.errors import ApiError
 from webapp.headers import enabled_basemaps, is_embed, setting
 from webapp.i18n import LOCALES, lang_param, request_lang
 from webapp.params import CONTROLS, OVERLAYS, YEARS, ViewParams, search_params, view_params
-from webapp.prepared import CODE_HASH
 from webapp.state import served
 
 bp = Blueprint("map", __name__)
@@ -93,8 +92,9 @@ def _layer_url(layer_id: str, lang: Lang) -> str:
 
 
 def script_version() -> str:
-    """The cache-buster of ``map.js``: the data version and the code that renders the map."""
-    return f"{served().version}{CODE_HASH[:8]}"
+    """The cache-buster of ``map.js``: the data version, the code that renders the map and the
+    settings that shape it."""
+    return caching.script_version(served().version)
 
 
 def _lang_arg(lang: Lang) -> Lang | None:
