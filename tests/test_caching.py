@@ -19,6 +19,13 @@ def fresh(data_copy):
     return app, app.test_client(), data_copy
 
 
+@pytest.fixture
+def fresh_now(data_copy):
+    """The same, with every part built before create_app returns (as a server has them)."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_copy), "PREPARE": "now"})
+    return app, app.test_client(), data_copy
+
+
 def rename_a_park(data_dir) -> None:
     parks = data_dir / "parks.csv"
     text = parks.read_text(encoding="utf-8")
@@ -102,8 +109,8 @@ def test_map_js_is_immutable_under_its_versioned_url(client):
     assert again.status_code == 304
 
 
-def test_a_reload_prepares_everything_before_the_swap(fresh):
-    app, client, data_dir = fresh
+def test_a_reload_prepares_everything_before_the_swap(fresh_now):
+    app, client, data_dir = fresh_now
     every = set(state.preparers_of(app))
     assert {"ogc", "derived"} <= every
     assert set(app.extensions["wanbei"].prepared) == every
@@ -151,7 +158,7 @@ def test_the_first_page_is_served_before_what_it_does_not_need_is_built(monkeypa
         return real_derive(dataset)
 
     monkeypatch.setattr(prepared, "derive", held_derive)
-    app = create_app({"TESTING": True, "PREPARE_IN_BACKGROUND": True})
+    app = create_app({"TESTING": True, "PREPARE": "background"})
     client = app.test_client()
     try:
         page = client.get("/")

@@ -135,7 +135,8 @@ def test_filtered_downloads_and_pages_are_the_whole_layers_features(backend_clie
 
 def test_the_localized_layers_are_built_with_the_data_and_kept_gzipped(app, client):
     served = app.extensions["wanbei"]
-    localized = served.prepared["localized"]  # built before the first request
+    with app.app_context():
+        localized = served.localized  # built with the data (on first use under TESTING)
     assert set(localized) == {(i, lang) for i in LAYER_IDS for lang in ("en", "zh-Hant")}
     for layer_id in ("parks", "projects"):
         for lang in ("en", "zh-Hant"):

@@ -250,19 +250,28 @@ def init_app(app: Flask) -> None:
     store = store_for(app.config)
     app.extensions["wanbei.store"] = store
     app.extensions["wanbei.preparers"] = parts(filecache.init_app(app))
-    later = [name for name in preparers_of(app) if name in AFTER_FIRST_PAGE]
-    later = later if _in_background(app) else []
+    mode = prepare_mode(app)
+    later = [] if mode == "now" else [n for n in preparers_of(app) if n in AFTER_FIRST_PAGE]
     now = {name: p for name, p in preparers_of(app).items() if name not in later}
     app.extensions["wanbei"] = build(store.load(), now)
-    prepare_in_background(app, later)
+    if mode == "background":
+        prepare_in_background(app, later)
     start_reloader(app, store)
 
 
-def _in_background(app: Flask) -> bool:
-    """``PREPARE_IN_BACKGROUND`` (default: on, but off under ``TESTING``, where
-    :func:`create_app` builds every part before it returns)."""
-    value = app.config.get("PREPARE_IN_BACKGROUND")
-    return not app.testing if value is None else bool(value)
+#: When the parts the first page does not need (:data:`webapp.prepared.AFTER_FIRST_PAGE`) are
+#: built at start-up: in a thread just after it (the default), by the first request that needs
+#: each (the default under ``TESTING``: most tests' apps never ask for them), or before
+#: :func:`create_app` returns. A reload always builds every part before the swap.
+PREPARE_MODES = ("background", "on use", "now")
+
+
+def prepare_mode(app: Flask) -> str:
+    """The config's ``PREPARE`` (one of :data:`PREPARE_MODES`)."""
+    value = app.config.get("PREPARE") or ("on use" if app.testing else "background")
+    if value not in PREPARE_MODES:
+        raise ConfigError(f"PREPARE must be one of {', '.join(PREPARE_MODES)}, got {value!r}")
+    return value
 
 
 def prepare_in_background(app: Flask, names: list[str]) -> threading.Thread | None:
