@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constra
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test install install-test chromium postgres nginx fonts lint screenshot derive-data lock clean
+.PHONY: run test bench install install-test chromium postgres nginx fonts wrk lint screenshot derive-data lock clean
 
 run: $(VENV)/.installed
 	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
@@ -20,6 +20,11 @@ run: $(VENV)/.installed
 JOBS ?= 2
 test: $(VENV)/.installed-test chromium postgres nginx
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+# The figures of issue 12 item 6 side by side in one run, one table (bench/all.py; heavy: about
+# 20 minutes on 2 cores; pygeoapi is installed into .cache/bench-venv by bench/ogc_throughput.py).
+bench: $(VENV)/.installed-test chromium wrk
+	$(BIN)/python bench/all.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -43,6 +48,10 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq chromium; }
 
+# wrk (Debian's package) drives the OGC throughput bench.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq wrk; }
+
 # nginx for the test of the documented production setup (docs/deploy.md's block, on loopback).
 nginx:
 	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq nginx-light; }
@@ -58,8 +67,8 @@ fonts:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || { $(APT) update -qq && $(APT) install -y -qq fonts-noto-cjk; }
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check geo layers webapp tests scripts
-	$(BIN)/ruff format --check geo layers webapp tests scripts
+	$(BIN)/ruff check geo layers webapp tests scripts bench
+	$(BIN)/ruff format --check geo layers webapp tests scripts bench
 
 # The README's screenshots of the map (1366×800 and a 390×844 phone).
 screenshot: $(VENV)/.installed-test chromium fonts
