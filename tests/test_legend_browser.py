@@ -4,7 +4,8 @@ three languages:
 - at 1366×800 the legend's rows are short (each row's explanation behind "more details") and lie
   in columns, so that the first view fits the network at zoom 6.75 (6.25 with the long legend);
 - in the PNG/PDF export the legend's rows wrap, so that it takes at most 30 % of the image (it
-  took about half of a 640×480 image in English) and lies inside it, every row still written.
+  took about half of a 640×480 image in English) and lies inside it, every row still written;
+  no name is drawn half under the furniture.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ EXPORT = """async () => {
     const g = wanbei.groups.find(g => g.id === i.layer);
     return !g || wanbei.map.hasLayer(g.group);
   }).map(i => i.title);
-  return {legend: r.legend, size: [r.canvas.width, r.canvas.height], caption: r.caption, rows};
+  return {legend: r.legend, size: [r.canvas.width, r.canvas.height], caption: r.caption, rows,
+          boxes: r.boxes, labels: r.labels};
 }"""
 
 
@@ -83,6 +85,17 @@ def test_the_exported_legend_wraps_and_leaves_the_map_the_larger_part(
         assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["w"] <= w
         assert box["y"] + box["h"] <= h
         assert r["rows"] and all(row in r["caption"] for row in r["rows"]), "every row written"
+        # the names drawn lie clear of the furniture (one it would cover is left out)
+        assert len(r["labels"]) >= 5
+        for label in r["labels"]:
+            for b in r["boxes"]:
+                clear = (
+                    label["x"] + label["w"] <= b["x"]
+                    or b["x"] + b["w"] <= label["x"]
+                    or label["y"] + label["h"] <= b["y"]
+                    or b["y"] + b["h"] <= label["y"]
+                )
+                assert clear, (label, b)
         assert errors == []
     finally:
         context.close()

@@ -167,11 +167,21 @@
     });
   }
 
-  function drawLabels(ctx, origin) {
+  // The map's names, drawn after the furniture: a name that a furniture box (title, legend,
+  // scale, notes, bottom band) would cover is left out rather than shown half hidden.
+  function drawLabels(ctx, origin, boxes) {
+    var drawn = [];
     state.map.getContainer().querySelectorAll(".leaflet-tooltip.wb-label").forEach(function (node) {
       var cs = getComputedStyle(node);
       if (cs.display === "none" || cs.visibility === "hidden") return;
       var at = offsetOf(node, origin);
+      // the words' own box: the label's box less its padding
+      var x0 = at.x + 4, x1 = at.x + at.w - 4, y0 = at.y + 4, y1 = at.y + at.h - 4;
+      var covered = (boxes || []).some(function (b) {
+        return x0 < b.x + b.w && b.x < x1 && y0 < b.y + b.h && b.y < y1;
+      });
+      if (covered) return;
+      drawn.push({ text: node.textContent, x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
       ctx.save();
       ctx.font = cs.fontWeight + " " + cs.fontSize + " " + FONT;
       ctx.fillStyle = cs.color;
@@ -180,6 +190,7 @@
       ctx.fillText(node.textContent, at.x + at.w / 2, at.y + at.h / 2);
       ctx.restore();
     });
+    return drawn;
   }
 
   // Fill a box of the image's furniture over the map, and keep it in the boxes of the current
@@ -425,9 +436,9 @@
     }
   }
 
-  // Draw the current view on a canvas; resolves to {canvas, notes, caption, boxes, legend}
-  // (boxes: the furniture's boxes over the map, {x, y, w, h} in the map's CSS pixels; legend: the
-  // legend's box among them).
+  // Draw the current view on a canvas; resolves to {canvas, notes, caption, boxes, legend,
+  // labels} (boxes: the furniture's boxes over the map, {x, y, w, h} in the map's CSS pixels;
+  // legend: the legend's box among them; labels: the names drawn, {text, x, y, w, h}).
   function render(options) {
     options = options || {};
     var map = state.map, container = map.getContainer();
@@ -445,7 +456,6 @@
       .then(function () { return drawSvgPanes(ctx, origin, scale); })
       .then(function () {
         drawMarkers(ctx, origin);
-        drawLabels(ctx, origin);
         state.caption = caption;
         state.boxes = boxes;
         try {
@@ -458,7 +468,9 @@
           state.caption = null;
           state.boxes = null;
         }
-        return { canvas: canvas, notes: notes, caption: caption, boxes: boxes, legend: legend };
+        var labels = drawLabels(ctx, origin, boxes);
+        return { canvas: canvas, notes: notes, caption: caption, boxes: boxes, legend: legend,
+                 labels: labels };
       });
   }
 
