@@ -247,10 +247,11 @@ def init_app(app: Flask) -> None:
     """Load and validate the data and prepare all it serves before the first request; a
     DataError stops start-up."""
     tune_malloc()
+    mode = prepare_mode(app)
+    reload_interval(app)  # a bad setting stops start-up before the data is loaded
     store = store_for(app.config)
     app.extensions["wanbei.store"] = store
     app.extensions["wanbei.preparers"] = parts(filecache.init_app(app))
-    mode = prepare_mode(app)
     later = [] if mode == "now" else [n for n in preparers_of(app) if n in AFTER_FIRST_PAGE]
     now = {name: p for name, p in preparers_of(app).items() if name not in later}
     app.extensions["wanbei"] = build(store.load(), now)
