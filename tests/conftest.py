@@ -31,7 +31,19 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def app():
-    return create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR)})
+    # one per process: every part built now, as a server has them (the browser tests' pages
+    # then wait for none of them)
+    return create_app({"TESTING": True, "DATA_DIR": str(DEFAULT_DATA_DIR), "PREPARE": "now"})
+
+
+def prepare_every_part(app) -> None:
+    """Build every part of the served version that an app under TESTING builds on first use
+    (webapp.state.PREPARE_MODES), so that a browser's first page waits for none of them."""
+    from webapp import state  # noqa: PLC0415
+
+    with app.app_context():
+        for name in state.preparers_of(app):
+            app.extensions["wanbei"].part(name)
 
 
 @pytest.fixture
@@ -54,6 +66,7 @@ def data_copy(tmp_path: Path) -> Path:
 
 class LiveServer:
     def __init__(self, app) -> None:
+        prepare_every_part(app)
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
