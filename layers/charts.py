@@ -117,6 +117,18 @@ def _svg(width: float, height: float, title: str, desc: str) -> ET.Element:
     return root
 
 
+def _description(categories: list[str], series: list[Series], unit: str, unknown: str) -> str:
+    """A bar chart's text for screen readers (its ``<desc>``): every bar's value, in order."""
+    return "; ".join(
+        f"{c}: "
+        + ", ".join(
+            f"{s.name} {unknown if s.values[i] is None else _fmt(s.values[i]) + unit}"
+            for s in series
+        )
+        for i, c in enumerate(categories)
+    )
+
+
 def _render(root: ET.Element) -> str:
     return ET.tostring(root, encoding="unicode")
 
@@ -175,14 +187,7 @@ def bar_chart(
     plot_w = max(width - label_w - value_w - 8, 60)
     vmax = max(known) if known and max(known) > 0 else 1.0
     height = top + group * len(categories) + (22 if note else 6)
-    desc = "; ".join(
-        f"{c}: "
-        + ", ".join(
-            f"{s.name} {unknown if s.values[i] is None else _fmt(s.values[i]) + unit}"
-            for s in series
-        )
-        for i, c in enumerate(categories)
-    )
+    desc = _description(categories, series, unit, unknown)
     root = _svg(width, height, title, desc)
     if legend_h:
         x = 8.0
@@ -476,14 +481,7 @@ def bar_chart_narrow(
         + 15 * len(notes)
         + 6
     )
-    desc = "; ".join(
-        f"{c}: "
-        + ", ".join(
-            f"{s.name} {unknown if s.values[i] is None else _fmt(s.values[i]) + unit}"
-            for s in series
-        )
-        for i, c in enumerate(categories)
-    )
+    desc = _description(categories, series, unit, unknown)
     root, _ = _fluid_svg(height, title, desc, "narrow")
     y = _legend_rows(legend, top, root) if legend else top
     for i, lines in enumerate(labels):
