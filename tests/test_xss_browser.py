@@ -75,6 +75,8 @@ def test_payloads_show_as_text_and_never_run(page, hostile_server, path, basemap
         const layers = [];
         map.eachLayer(l => { if (l.feature && l.getPopup && l.getPopup()) layers.push(l); });
         for (const l of layers) {
+            // no pan to each popup: the map stays put (a pan moves and relabels it each time)
+            l.getPopup().options.autoPan = false;
             l.openPopup();
             await new Promise(r => setTimeout(r, 0));
             texts.push(document.querySelector('.leaflet-popup-content').textContent);
