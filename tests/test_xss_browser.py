@@ -127,7 +127,8 @@ def test_tables_beside_the_map_show_payloads_as_text(page, hostile_server, path)
             "(l) => document.getElementById('wb-tables-body').dataset.layer === l", arg=layer
         )
         page.click("#wb-tables-body tr[data-id] button")  # choose a row: its popup opens
-        page.locator(".leaflet-popup-content").wait_for()
+        # the newest popup: the one closed by it fades out for 200 ms beside it
+        page.locator(".leaflet-popup-content").last.wait_for()
         cells += page.evaluate(
             "[...document.querySelectorAll('#wb-tables caption, #wb-tables th, #wb-tables td')]"
             ".map(c => c.textContent)"
