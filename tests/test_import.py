@@ -536,18 +536,23 @@ def test_interrupted_import_leaves_valid_data(
     assert not (data_copy / ".pending.json").exists()
 
 
-def test_killed_import_never_breaks_the_data(data_copy):
+def test_killed_import_never_breaks_the_data(data_copy, tmp_path):
     """SIGKILL at several moments of a real import of 400 rows: old data or new, never broken."""
     import signal
     import time
 
+    # a killed import cannot remove its staging folder: keep those in this test's own tmp_path
+    (tmp_path / "tmp").mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
     before = snapshot(data_copy)
     shipped = len(csv_rows(data_copy / "projects.csv"))
     cmd = [sys.executable, "-m", "webapp.cli", "import", str(FIXTURES / "big.xlsx")]
     cmd += ["--layer", "projects", "--data", str(data_copy), "--accept-valid"]
     outcomes = set()
     for delay in (0.5, 1.5, 2.5, 3.0, 3.5):
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
