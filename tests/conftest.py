@@ -98,6 +98,9 @@ def browser():
         b.close()
 
 
+# page.evaluate returns the value of its expression, serialised: an expression that returns a
+# Leaflet object (map.setView(...), map.panBy(...) return the map) has Playwright walk the whole
+# map's object graph, about 6 s. Write `void wanbei.map.setView(...)` when the value is not needed.
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")

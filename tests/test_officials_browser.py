@@ -453,7 +453,7 @@ def test_furniture_fullscreen_home_cursor_minimap_and_clustering(session, geojso
     s.page.get_by_role("button", name="全屏").click()
     s.page.wait_for_function("() => document.fullscreenElement === null")
 
-    s.js("wanbei.map.setView([32.9, 117.4], 11, {animate: false})")
+    s.js("void wanbei.map.setView([32.9, 117.4], 11, {animate: false})")
     s.page.get_by_role("button", name="显示全部结对网络").click()
     s.page.wait_for_function("() => wanbei.map.getZoom() < 8")
     bounds = s.js("wanbei.map.getBounds().toBBoxString()").split(",")

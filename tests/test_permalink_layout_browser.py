@@ -77,7 +77,7 @@ def test_a_moved_map_keeps_its_centre_through_a_resize(narrow, live_server):
     page = narrow
     page.goto(f"{live_server.url}/?lang=zh-Hant&center={LAT},{LON}&zoom={ZOOM}")
     page.wait_for_selector(TOOLS, timeout=20_000)
-    page.evaluate("wanbei.map.panBy([120, 0], {animate: false})")
+    page.evaluate("void wanbei.map.panBy([120, 0], {animate: false})")
     moved = page.evaluate(STATE)
     assert abs(moved["lon"] - LON) > 0.1
     page.evaluate("document.querySelector('.wb-bar h1').style.fontSize = '2.5rem'")
@@ -94,7 +94,7 @@ def test_the_round_trip_at_a_narrow_width(narrow, live_server):
     page = narrow
     page.goto(f"{live_server.url}/?lang=zh-Hant")
     page.wait_for_selector(TOOLS, timeout=20_000)
-    page.evaluate(f"wanbei.map.setView([{LAT}, {LON}], {ZOOM}, {{animate: false}})")
+    page.evaluate(f"void wanbei.map.setView([{LAT}, {LON}], {ZOOM}, {{animate: false}})")
     url = page.url
     assert _center(url) == [f"{LAT:.5f},{LON:.5f}"]
     again = page.context.new_page()
