@@ -118,8 +118,8 @@
     var snap = map.options.zoomSnap;
     map.options.zoomSnap = 0.25;
     try {
-      var o = Object.assign({ paddingTopLeft: pad.topLeft, paddingBottomRight: pad.bottomRight },
-                            options || {});
+      var o = wanbei.motion(Object.assign({ paddingTopLeft: pad.topLeft,
+                                            paddingBottomRight: pad.bottomRight }, options || {}));
       if (fly) map.flyToBounds(bounds, o);
       else map.fitBounds(bounds, o);
     } finally {

@@ -231,6 +231,13 @@
   }
   wanbei.emit = emit;
 
+  // Someone who asks for less motion (the system's "reduce motion" setting) gets the map's
+  // flights as jumps: the same view, at once. `options` of setView, fitBounds, flyTo…
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  wanbei.motion = function (options) {
+    return still && still.matches ? Object.assign({}, options, { animate: false }) : options;
+  };
+
   function finished(cfg, record) {
     wanbei.layers[cfg.id] = record;
     emit("wanbei:layer", { id: cfg.id });
@@ -424,12 +431,12 @@
         }
       };
     }
-    if (sub.getLatLng) {
-      map.flyTo(sub.getLatLng(), Math.max(map.getZoom(), 9), { duration: 0.6 });
-    } else {
-      map.flyToBounds(sub.getBounds(), { maxZoom: 9, duration: 0.6, padding: [40, 40] });
-    }
-    map.once("moveend", open);
+    var how = wanbei.motion({ maxZoom: 9, duration: 0.6, padding: [40, 40] });
+    if (sub.getLatLng) map.flyTo(sub.getLatLng(), Math.max(map.getZoom(), 9), how);
+    else map.flyToBounds(sub.getBounds(), how);
+    // a jump (wanbei.motion) has landed already; a flight lands at its moveend
+    if (how.animate === false) open();
+    else map.once("moveend", open);
     return true;
   };
 
