@@ -64,10 +64,34 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
+def _closing(app):
+    """``app`` whose response bodies are closed even when a client goes away mid-response.
+
+    werkzeug's development server closes a body after draining the request's socket; when the
+    browser has already closed the connection (a test closed its page while the favicon was on
+    its way) that drain raises first, and the body's open file is left to the garbage collector
+    (a ResourceWarning, an error under ``filterwarnings = error``). Here the body is a generator
+    that closes it when it is finished, or collected."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return chunks()
+
+    return wsgi
+
+
 class LiveServer:
     def __init__(self, app) -> None:
         prepare_every_part(app)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

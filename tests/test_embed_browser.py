@@ -254,7 +254,19 @@ def test_embed_builder_previews_and_writes_the_code(page, live_server):
     assert q["pair"] == [PAIR] and "projects" not in q["layers"][0]
     assert q["status"] == ["operating"] and q["lang"] == ["zh-Hans"] and "center" in q
     preview = page.frame_locator("#wb-embed-preview")
-    preview.locator(TOOLS).wait_for(state="attached", timeout=20_000)
+    # the preview follows the form 300 ms after its last change: wait for the one of this code
+    # (an earlier one may be ready before it is replaced)
+    page.wait_for_function(
+        """src => {
+            const f = document.getElementById('wb-embed-preview');
+            const doc = f.contentDocument, nav = f.contentWindow.performance
+                .getEntriesByType('navigation')[0];  // the URL it was opened at
+            return f.src === new URL(src, location.href).href && nav && nav.name === f.src &&
+                doc.documentElement.getAttribute('data-wanbei-tools') === '1';
+        }""",
+        arg=src,
+        timeout=20_000,
+    )
     assert page.frames[1].evaluate("wanbei.officials.filter().status") == "operating"
     assert page.frames[1].evaluate("wanbei.officials.focused()") == PAIR
     assert preview.locator("#wb-embed-title").text_content() == 'Map "A" <x>'
