@@ -259,10 +259,10 @@ def test_embed_builder_previews_and_writes_the_code(page, live_server):
     page.wait_for_function(
         """src => {
             const f = document.getElementById('wb-embed-preview');
-            const doc = f.contentDocument, nav = f.contentWindow.performance
-                .getEntriesByType('navigation')[0];  // the URL it was opened at
-            return f.src === new URL(src, location.href).href && nav && nav.name === f.src &&
-                doc.documentElement.getAttribute('data-wanbei-tools') === '1';
+            const win = f.contentWindow, root = f.contentDocument?.documentElement;
+            const nav = win?.performance.getEntriesByType('navigation')[0];  // its first URL
+            return f.src === new URL(src, location.href).href && nav?.name === f.src &&
+                root?.getAttribute('data-wanbei-tools') === '1';
         }""",
         arg=src,
         timeout=20_000,
