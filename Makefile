@@ -16,8 +16,11 @@ run: $(VENV)/.installed
 	$(BIN)/wanbei-map serve --host $(HOST) --port $(PORT)
 
 # The suite in JOBS processes (pytest-xdist), each test file in one of them: its module fixtures
-# are built once, and each process has its own browser, live server and PostGIS cluster.
-JOBS ?= 2
+# are built once, and each process has its own browser, live server and PostGIS cluster. One
+# process more than the machine has cores: a browser test's process waits on Chromium about half
+# of the time, and with two processes on two cores the cores were idle a fifth of the run
+# (docs/benchmarks.md, "The test suite").
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(VENV)/.installed-test chromium postgres nginx
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
