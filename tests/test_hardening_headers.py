@@ -63,21 +63,28 @@ def test_a_thousand_forged_hosts_and_prefixes_leave_memory_and_caches_flat(proxi
         client.get(path).close()
     sizes = _cache_sizes(proxied_app)
     assert sizes[1] == 1, "one OpenAPI document per data version"
-    gc.collect()
-    tracemalloc.start()
-    try:
+
+    def growth(first: int) -> int:
+        """Bytes still held after 1,000 requests with forged headers never seen before."""
+        gc.collect()
         before = tracemalloc.get_traced_memory()[0]
-        for i in range(1000):
+        for i in range(first, first + 1000):
             response = client.get(PATHS[i % len(PATHS)], headers=_forged(i))
             assert response.status_code in (200, 308), response.request.path
             _no_foreign_origin(response)
             response.close()
         gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
+        return tracemalloc.get_traced_memory()[0] - before
+
+    # twice, with new hosts each time: what each forged host costs is held after both; what
+    # another thread of this process (a live server, a reloader) allocates meanwhile, after one
+    tracemalloc.start()
+    try:
+        grown = [growth(0), growth(1000)]
     finally:
         tracemalloc.stop()
     assert _cache_sizes(proxied_app) == sizes
-    assert grown < 2_000_000, f"{grown} bytes more after 1,000 forged requests"
+    assert min(grown) < 2_000_000, f"{grown} bytes more after each 1,000 forged requests"
 
 
 def test_links_are_relative_and_redirects_are_paths_without_a_public_url(proxied_app):
