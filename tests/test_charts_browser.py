@@ -96,6 +96,12 @@ def test_no_sideways_scrolling_at_360_px(browser, live_server, lang, path):
         assert wide == [], (
             "nothing outside the tables' own scrolling boxes is wider than the screen"
         )
+        rows = page.evaluate(
+            "Array.from(document.querySelectorAll('table tbody tr'))"
+            ".map(r => r.getBoundingClientRect().height)"
+        )
+        if rows:
+            assert max(rows) <= 240, "readable column widths: no row a column of broken words"
     finally:
         context.close()
 
