@@ -122,15 +122,77 @@ def browser():
         b.close()
 
 
+class Tabs:
+    """Browser tabs kept open from one test to the next, one per set of context options.
+
+    A fresh context and tab cost Chromium about 1.8 core-seconds for one of our pages, a tab
+    that stays open and goes to the next page about 0.8 (its renderer process and caches stay;
+    docs/benchmarks.md, "The test suite"). A test borrows a tab (:meth:`borrow`); when it gives
+    it back the tab goes to about:blank, and loses the test's listeners and routes, the other
+    tabs it opened, and a viewport or media it changed. A test that closed the tab or its
+    context gets a new one next time."""
+
+    #: At most this many tabs are kept open (each holds a renderer process); the one given back
+    #: longest ago is closed first.
+    KEEP = 8
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+        self.free: list[tuple[str, object]] = []  # (options, tab), the latest given back last
+
+    def borrow(self, **options):
+        key = repr(sorted(options.items()))
+        mine = [i for i, (k, tab) in enumerate(self.free) if k == key and not tab.is_closed()]
+        if mine:
+            tab = self.free.pop(mine[-1])[1]
+        else:
+            tab = self.browser.new_context(**options).new_page()
+        registered: list[tuple[str, object]] = []
+        on, once = tab.on, tab.once
+        tab.on = lambda event, f: (registered.append((event, f)), on(event, f))[1]
+        tab.once = lambda event, f: (registered.append((event, f)), once(event, f))[1]
+        tab.wanbei_return = lambda: self._give_back(key, tab, registered, options)
+        return tab
+
+    def _give_back(self, key, tab, registered, options) -> None:
+        del tab.on, tab.once
+        if tab.is_closed():
+            return
+        try:
+            for other in tab.context.pages:
+                if other is not tab:
+                    other.close()
+            tab.unroute_all(behavior="ignoreErrors")
+            tab.context.unroute_all(behavior="ignoreErrors")
+            tab.goto("about:blank")
+            for event, f in registered:
+                tab.remove_listener(event, f)
+            if "viewport" in options:
+                tab.set_viewport_size(options["viewport"])
+            tab.emulate_media(media="null")
+        except Exception:  # noqa: BLE001 - a tab that cannot be reset is not reused
+            tab.context.close()
+            return
+        self.free.append((key, tab))
+        while len(self.free) > self.KEEP:
+            oldest = self.free.pop(0)[1]
+            if not oldest.is_closed():
+                oldest.context.close()
+
+
+@pytest.fixture(scope="session")
+def tabs(browser):
+    return Tabs(browser)
+
+
 # page.evaluate returns the value of its expression, serialised: an expression that returns a
 # Leaflet object (map.setView(...), map.panBy(...) return the map) has Playwright walk the whole
 # map's object graph, about 6 s. Write `void wanbei.map.setView(...)` when the value is not needed.
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    p = context.new_page()
+def page(tabs):
+    p = tabs.borrow(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     yield p
-    context.close()
+    p.wanbei_return()
 
 
 # --- PostGIS: a real PostgreSQL started by the project's scripts/pg.sh --------------------------

@@ -32,10 +32,10 @@ BASEMAP_LABELS = """() => Array.from(document.querySelectorAll('.leaflet-tooltip
 
 
 @pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
-    yield context.new_page()
-    context.close()
+def desk(tabs):
+    tab = tabs.borrow(viewport={"width": 1366, "height": 800})
+    yield tab
+    tab.wanbei_return()
 
 
 def _open(page, url: str) -> None:
@@ -256,10 +256,9 @@ def test_the_link_to_luan_shows_when_songjiang_luan_is_focused(desk, live_server
     ids=["phone", "column", "embed"],
 )
 def test_on_a_narrow_map_the_city_pairs_ends_are_named_without_overlaps(
-    browser, live_server, size, path
+    tabs, live_server, size, path
 ):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
+    page = tabs.borrow(viewport={"width": size[0], "height": size[1]})
     try:
         _open(page, live_server.url + path)
         ends = page.evaluate(
@@ -274,12 +273,11 @@ def test_on_a_narrow_map_the_city_pairs_ends_are_named_without_overlaps(
             for b in labels[i + 1 :]:
                 assert not _overlap(a, b), (a, b)
     finally:
-        context.close()
+        page.wanbei_return()
 
 
-def test_a_pair_embed_names_only_the_pairs_ends(browser, live_server):
-    context = browser.new_context(viewport={"width": 640, "height": 480})
-    page = context.new_page()
+def test_a_pair_embed_names_only_the_pairs_ends(tabs, live_server):
+    page = tabs.borrow(viewport={"width": 640, "height": 480})
     try:
         _open(page, f"{live_server.url}/embed?pair=P-330200-340300&lang=en")
         page.wait_for_selector(".wb-map[data-focus='P-330200-340300']", timeout=10_000)
@@ -296,4 +294,4 @@ def test_a_pair_embed_names_only_the_pairs_ends(browser, live_server):
             "Wuhe",
         }
     finally:
-        context.close()
+        page.wanbei_return()

@@ -59,9 +59,8 @@ def check_sizes(measured, at_least=4):
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("width", [360, 1366])
-def test_stats_charts_text_is_11_px_or_more(browser, live_server, lang, width):
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
+def test_stats_charts_text_is_11_px_or_more(tabs, live_server, lang, width):
+    page = tabs.borrow(viewport={"width": width, "height": 800})
     try:
         page.goto(f"{live_server.url}/stats?lang={lang}")
         measured = page.evaluate(TEXT_SIZES, ".wb-stats")
@@ -75,14 +74,13 @@ def test_stats_charts_text_is_11_px_or_more(browser, live_server, lang, width):
         assert kinds == [expected] * 4, "the layout chosen by the width"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
-        context.close()
+        page.wanbei_return()
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", ["/stats", "/table", "/about"])
-def test_no_sideways_scrolling_at_360_px(browser, live_server, lang, path):
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
+def test_no_sideways_scrolling_at_360_px(tabs, live_server, lang, path):
+    page = tabs.borrow(viewport={"width": 360, "height": 800})
     try:
         page.goto(f"{live_server.url}{path}?lang={lang}")
         page.wait_for_load_state("load")
@@ -103,14 +101,13 @@ def test_no_sideways_scrolling_at_360_px(browser, live_server, lang, path):
         if rows:
             assert max(rows) <= 240, "readable column widths: no row a column of broken words"
     finally:
-        context.close()
+        page.wanbei_return()
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", [(1366, 800), (360, 800)])
-def test_side_panel_charts_text_is_11_px_or_more(browser, live_server, lang, size):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
+def test_side_panel_charts_text_is_11_px_or_more(tabs, live_server, lang, size):
+    page = tabs.borrow(viewport={"width": size[0], "height": size[1]})
     try:
         page.goto(f"{live_server.url}/?lang={lang}")
         page.wait_for_selector(READY, timeout=20_000)
@@ -130,4 +127,4 @@ def test_side_panel_charts_text_is_11_px_or_more(browser, live_server, lang, siz
         assert page.evaluate(INLINE_THE_IMAGES) == 4
         check_sizes(page.evaluate(TEXT_SIZES, "#wb-test-charts"))
     finally:
-        context.close()
+        page.wanbei_return()

@@ -42,9 +42,8 @@ def overlap(a, b, slack=0.5):
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", ["/embed", "/"])
-def test_no_name_overlaps_another_or_a_control_at_360_by_400(browser, live_server, lang, path):
-    context = browser.new_context(viewport={"width": 360, "height": 400})
-    page = context.new_page()
+def test_no_name_overlaps_another_or_a_control_at_360_by_400(tabs, live_server, lang, path):
+    page = tabs.borrow(viewport={"width": 360, "height": 400})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
@@ -64,4 +63,4 @@ def test_no_name_overlaps_another_or_a_control_at_360_by_400(browser, live_serve
                 assert not overlap(a, c), (a, c)
         assert errors == []
     finally:
-        context.close()
+        page.wanbei_return()

@@ -20,20 +20,19 @@ READY = "html[data-wanbei-ready='1']"
 LINK_EXPLAINED = {"zh-Hans": "推进中", "en": "in progress", "zh-Hant": "推進中"}
 
 
-def open_map(browser, url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+def open_map(tabs, url, width, height):
+    page = tabs.borrow(viewport={"width": width, "height": height})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
     page.wait_for_selector(READY, timeout=30_000)
     page.wait_for_timeout(500)
-    return context, page, errors
+    return page, errors
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_short_legend_lets_the_first_view_come_closer(browser, live_server, lang):
-    context, page, errors = open_map(browser, f"{live_server.url}/?lang={lang}", 1366, 800)
+def test_a_short_legend_lets_the_first_view_come_closer(tabs, live_server, lang):
+    page, errors = open_map(tabs, f"{live_server.url}/?lang={lang}", 1366, 800)
     try:
         assert page.evaluate("wanbei.map.getZoom()") >= 6.75
         legend = page.locator(".wb-legend")
@@ -56,7 +55,7 @@ def test_a_short_legend_lets_the_first_view_come_closer(browser, live_server, la
         assert LINK_EXPLAINED[lang] not in legend.inner_text()
         assert errors == []
     finally:
-        context.close()
+        page.wanbei_return()
 
 
 #: The export at scale 1: its legend's box, the image's size, the texts it wrote, the legend's
@@ -75,9 +74,9 @@ EXPORT = """async () => {
 @pytest.mark.parametrize("lang", ["zh-Hans", "en"])
 @pytest.mark.parametrize("size", [(1366, 800), (640, 480), (390, 844)])
 def test_the_exported_legend_wraps_and_leaves_the_map_the_larger_part(
-    browser, live_server, lang, size
+    tabs, live_server, lang, size
 ):
-    context, page, errors = open_map(browser, f"{live_server.url}/?lang={lang}", *size)
+    page, errors = open_map(tabs, f"{live_server.url}/?lang={lang}", *size)
     try:
         r = page.evaluate(EXPORT)
         box, (w, h) = r["legend"], r["size"]
@@ -98,4 +97,4 @@ def test_the_exported_legend_wraps_and_leaves_the_map_the_larger_part(
                 assert clear, (label, b)
         assert errors == []
     finally:
-        context.close()
+        page.wanbei_return()

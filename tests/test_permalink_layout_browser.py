@@ -42,10 +42,10 @@ def _center(url: str) -> list[str]:
 
 
 @pytest.fixture(params=[1280, 420], ids=lambda w: f"{w}px")
-def narrow(browser, request):
-    context = browser.new_context(viewport={"width": request.param, "height": 800})
-    yield context.new_page()
-    context.close()
+def narrow(tabs, request):
+    tab = tabs.borrow(viewport={"width": request.param, "height": 800})
+    yield tab
+    tab.wanbei_return()
 
 
 @pytest.mark.parametrize("lang", ["zh-Hant", "en"])

@@ -83,14 +83,21 @@ ENDS_FREE = """id => {
 }"""
 
 
-def open_page(browser, url, size, **kwargs):
-    """The page at one of SIZES, its tools ready. It asks for reduced motion (as a system
-    setting does) unless told otherwise: a focused pair's flight is then a jump, landed when the
-    tools are ready."""
+class Lent:
+    """What open_page gives besides the page: ``close()`` gives the tab back (conftest.Tabs)."""
+
+    def __init__(self, page) -> None:
+        self.close = page.wanbei_return
+
+
+def open_page(tabs, url, size, **kwargs):
+    """The page at one of SIZES, its tools ready, in a tab borrowed from ``tabs``. It asks for
+    reduced motion (as a system setting does) unless told otherwise: a focused pair's flight is
+    then a jump, landed when the tools are ready."""
     width, height = SIZES[size]
     kwargs.setdefault("reduced_motion", "reduce")
-    context = browser.new_context(viewport={"width": width, "height": height}, **kwargs)
-    page = context.new_page()
+    page = tabs.borrow(viewport={"width": width, "height": height}, **kwargs)
+    context = Lent(page)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
@@ -112,9 +119,9 @@ def folded(page):
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size,limit", [("embed", 0.25), ("column", 0.30)])
-def test_an_embed_leaves_the_map_its_room(browser, live_server, size, limit, lang):
+def test_an_embed_leaves_the_map_its_room(tabs, live_server, size, limit, lang):
     url = f"{live_server.url}/embed?pair={NINGBO_BENGBU}&lang={lang}"
-    context, page, errors = open_page(browser, url, size)
+    context, page, errors = open_page(tabs, url, size)
     try:
         states = folded(page)
         assert states and all(states), "every foldable control starts folded in an embed"
@@ -135,9 +142,9 @@ def test_an_embed_leaves_the_map_its_room(browser, live_server, size, limit, lan
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", ["desk", "phone"])
-def test_a_focused_pair_shows_both_ends_clear_of_the_controls(browser, live_server, size, lang):
+def test_a_focused_pair_shows_both_ends_clear_of_the_controls(tabs, live_server, size, lang):
     url = f"{live_server.url}/?pair={SONGJIANG_LUAN}&lang={lang}"
-    context, page, errors = open_page(browser, url, size)
+    context, page, errors = open_page(tabs, url, size)
     try:
         states = folded(page)
         # open on a wide window, folded on a narrow one
@@ -149,11 +156,11 @@ def test_a_focused_pair_shows_both_ends_clear_of_the_controls(browser, live_serv
 
 
 @pytest.mark.parametrize("motion", ["reduce", "no-preference"])
-def test_who_asks_for_less_motion_gets_a_jump_not_a_flight(browser, live_server, motion):
+def test_who_asks_for_less_motion_gets_a_jump_not_a_flight(tabs, live_server, motion):
     """The system's "reduce motion" setting: focusing a pair (or picking a search result) moves
     the map at once; otherwise it flies there. Both land on the same view."""
     url = f"{live_server.url}/?lang=en"
-    context, page, errors = open_page(browser, url, "desk", reduced_motion=motion)
+    context, page, errors = open_page(tabs, url, "desk", reduced_motion=motion)
     try:
         before = page.evaluate("wanbei.map.getZoom()")
         zoom = page.evaluate(
@@ -175,8 +182,8 @@ def test_who_asks_for_less_motion_gets_a_jump_not_a_flight(browser, live_server,
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_on_a_phone_the_map_is_what_one_sees(browser, live_server, lang):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", "phone")
+def test_on_a_phone_the_map_is_what_one_sees(tabs, live_server, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", "phone")
     try:
         box = page.locator(".wb-mapbox").bounding_box()
         assert box["height"] * box["width"] >= 0.5 * 390 * 844
@@ -231,8 +238,8 @@ SEARCHES = [
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_search_finds_layers_and_places(browser, live_server, lang):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", "desk")
+def test_search_finds_layers_and_places(tabs, live_server, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", "desk")
     try:
         parks = {f["id"] for f in page.evaluate("wanbei.entries.parks.data.features")}
         for query, layer, feature in SEARCHES:
@@ -252,10 +259,8 @@ def test_search_finds_layers_and_places(browser, live_server, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", ["desk", "phone"])
-def test_search_results_lie_above_the_controls_and_arrow_enter_picks(
-    browser, live_server, size, lang
-):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", size)
+def test_search_results_lie_above_the_controls_and_arrow_enter_picks(tabs, live_server, size, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", size)
     try:
         page.click("#wb-search")
         page.keyboard.type("蚌埠")
@@ -307,8 +312,8 @@ def test_picking_a_layer_shows_it(page, live_server):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_keyboard_reaches_the_map_controls_and_panels_take_focus(browser, live_server, lang):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", "desk")
+def test_keyboard_reaches_the_map_controls_and_panels_take_focus(tabs, live_server, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", "desk")
     try:
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "wb-skip"
@@ -342,8 +347,8 @@ def test_keyboard_reaches_the_map_controls_and_panels_take_focus(browser, live_s
         context.close()
 
 
-def test_the_panel_takes_focus_on_a_phone(browser, live_server):
-    context, page, errors = open_page(browser, f"{live_server.url}/", "phone")
+def test_the_panel_takes_focus_on_a_phone(tabs, live_server):
+    context, page, errors = open_page(tabs, f"{live_server.url}/", "phone")
     try:
         page.click("#wb-panel-toggle")
         assert page.locator("#wb-panel").is_visible()
@@ -414,8 +419,8 @@ def last_data_year(page):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_year_slider_spans_the_data_and_undated_has_a_legend_row(browser, live_server, lang):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", "desk")
+def test_the_year_slider_spans_the_data_and_undated_has_a_legend_row(tabs, live_server, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", "desk")
     try:
         last = last_data_year(page)
         assert last < 2030
@@ -449,8 +454,8 @@ WORDS = {
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_embed_builder_speaks_the_page_language(browser, live_server, lang):
-    context, page, errors = open_page(browser, f"{live_server.url}/?lang={lang}", "desk")
+def test_the_embed_builder_speaks_the_page_language(tabs, live_server, lang):
+    context, page, errors = open_page(tabs, f"{live_server.url}/?lang={lang}", "desk")
     try:
         labels = page.evaluate(
             """() => Object.fromEntries(Array.from(
