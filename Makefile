@@ -17,9 +17,9 @@ run: $(VENV)/.installed
 
 # The suite in JOBS processes (pytest-xdist), each test file in one of them: its module fixtures
 # are built once, and each process has its own browser, live server and PostGIS cluster. One
-# process more than the machine has cores: a browser test's process waits on Chromium about half
-# of the time, and with two processes on two cores the cores were idle a fifth of the run
-# (docs/benchmarks.md, "The test suite").
+# process more than the machine has cores: a test's process also waits on Chromium and on the
+# servers it starts; on 2 cores the same suite took 475 s in 2 processes and 376 s in 3, the
+# cores then busy 99 % of the run (docs/benchmarks.md, "The test suite").
 JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(VENV)/.installed-test chromium postgres nginx
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
